@@ -1,0 +1,215 @@
+/**
+ * The one description of Qiongjian's moving parts: topics, topic rules, streams, tables and functions.
+ *
+ * Both the CDK stack (`infra/stacks/qiongjian-stack.ts`) and the embedded local stack (`infra/local/`) are built
+ * from this file, so the cloud and the laptop cannot drift apart; `tests/infra/topology-drift.test.ts` checks the
+ * synthesized template against it. Nothing here may depend on a partition, a region or an account.
+ */
+
+export type AttributeType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface GlobalIndexSpec {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableSpec {
+  /** CloudFormation logical id and, prefixed with the stage, the local table name. */
+  readonly logicalId: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly globalIndexes: readonly GlobalIndexSpec[];
+  /** DynamoDB TTL attribute (epoch seconds); readers must still filter expired items, TTL deletion is lazy. */
+  readonly timeToLiveAttribute?: string;
+  /** Environment variable through which handlers learn the table's name. */
+  readonly envVar: string;
+}
+
+export interface StreamSpec {
+  readonly logicalId: string;
+  readonly shardCount: number;
+  readonly retentionHours: number;
+  readonly envVar: string;
+}
+
+/**
+ * What the function's event source mapping does with a stream. Locally the Kinesis emulator reads the same values.
+ * See https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
+ */
+export interface StreamSourceSpec {
+  readonly stream: StreamName;
+  readonly batchSize: number;
+  /** Whole seconds in AWS (0–300); 0 means "invoke as soon as records are available". */
+  readonly maxBatchingWindowS: number;
+  readonly maxRetryAttempts: number;
+  readonly bisectBatchOnError: boolean;
+  readonly reportBatchItemFailures: boolean;
+  readonly parallelizationFactor: number;
+  /** Records older than this are sent to the on-failure destination without being retried further. */
+  readonly maxRecordAgeS: number;
+}
+
+export interface FunctionSpec {
+  readonly logicalId: string;
+  /** Path of the handler module, relative to the repository root. */
+  readonly entry: string;
+  readonly handlerExport: string;
+  readonly memoryMb: number;
+  readonly timeoutS: number;
+  readonly source: StreamSourceSpec;
+  /** Tables the function reads and writes; the stack grants exactly these. */
+  readonly readsTables: readonly TableName[];
+  readonly writesTables: readonly TableName[];
+  /** Topic prefixes (without the trailing `/…`) the function may publish on through the IoT data plane. */
+  readonly publishesTopicPrefixes: readonly string[];
+  /** Power-tools service name, also the metrics dimension. */
+  readonly serviceName: string;
+}
+
+export interface TopicRuleSpec {
+  /** IoT rule names allow only [a-zA-Z0-9_]. */
+  readonly ruleName: string;
+  readonly description: string;
+  readonly sql: string;
+  readonly sqlVersion: '2016-03-23';
+  readonly action: { readonly kind: 'kinesis'; readonly stream: StreamName; readonly partitionKeyTemplate: string };
+}
+
+export const topics = {
+  /** A WIM station publishes one record per passing vehicle (QoS 1). */
+  wimRecordsFilter: 'wim/+/records',
+  wimRecords: (stationId: string) => `wim/${stationId}/records`,
+  /** Enforcement clients subscribe here (QoS 1). */
+  overloadAlertsFilter: 'alerts/overload/+',
+  overloadAlerts: (stationId: string) => `alerts/overload/${stationId}`,
+  overloadAlertsPrefix: 'alerts/overload',
+} as const;
+
+export const tables = {
+  wimReadings: {
+    logicalId: 'WimReadings',
+    partitionKey: { name: 'stationId', type: 'S' },
+    sortKey: { name: 'recordId', type: 'S' },
+    globalIndexes: [],
+    timeToLiveAttribute: 'expiresAtEpochS',
+    envVar: 'WIM_READINGS_TABLE',
+  },
+  overLimitRecords: {
+    logicalId: 'OverLimitRecords',
+    partitionKey: { name: 'stationId', type: 'S' },
+    sortKey: { name: 'measuredAtRecordId', type: 'S' },
+    globalIndexes: [
+      {
+        indexName: 'byPlate',
+        partitionKey: { name: 'plateKey', type: 'S' },
+        sortKey: { name: 'measuredAtUtc', type: 'S' },
+      },
+      {
+        indexName: 'byAlertId',
+        partitionKey: { name: 'alertId', type: 'S' },
+      },
+    ],
+    envVar: 'OVER_LIMIT_RECORDS_TABLE',
+  },
+  stationCounters: {
+    logicalId: 'StationCounters',
+    partitionKey: { name: 'stationId', type: 'S' },
+    sortKey: { name: 'localHour', type: 'S' },
+    globalIndexes: [],
+    envVar: 'STATION_COUNTERS_TABLE',
+  },
+  deadLetters: {
+    logicalId: 'DeadLetters',
+    partitionKey: { name: 'receivedLocalDate', type: 'S' },
+    sortKey: { name: 'deadLetterId', type: 'S' },
+    globalIndexes: [],
+    timeToLiveAttribute: 'expiresAtEpochS',
+    envVar: 'DEAD_LETTERS_TABLE',
+  },
+  wimConfig: {
+    logicalId: 'WimConfig',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalIndexes: [],
+    envVar: 'WIM_CONFIG_TABLE',
+  },
+} as const satisfies Record<string, TableSpec>;
+
+export type TableName = keyof typeof tables;
+
+export const streams = {
+  wimRecords: {
+    logicalId: 'WimRecordStream',
+    shardCount: 2,
+    retentionHours: 24,
+    envVar: 'WIM_RECORD_STREAM',
+  },
+} as const satisfies Record<string, StreamSpec>;
+
+export type StreamName = keyof typeof streams;
+
+/**
+ * The rule forwards every payload, JSON or not, base64-encoded, so that the handler — not the rules engine — decides
+ * what is malformed and keeps it as a dead letter with a reason. A `SELECT *` rule would drop non-JSON payloads
+ * in the rules engine, where nobody sees them.
+ */
+export const topicRules = {
+  wimRecordsIngest: {
+    ruleName: 'qiongjian_wim_records_ingest',
+    description: 'WIM station records to the WIM record stream, partitioned by station',
+    sql:
+      "SELECT encode(*, 'base64') AS payloadBase64, topic() AS topic, topic(2) AS topicStationId, " +
+      "timestamp() AS receivedAtMs, clientid() AS clientId FROM 'wim/+/records'",
+    sqlVersion: '2016-03-23',
+    action: { kind: 'kinesis', stream: 'wimRecords', partitionKeyTemplate: '${topic(2)}' },
+  },
+} as const satisfies Record<string, TopicRuleSpec>;
+
+export const functions = {
+  wimIngest: {
+    logicalId: 'WimIngestFunction',
+    entry: 'functions/handlers/wim-ingest.ts',
+    handlerExport: 'handler',
+    memoryMb: 1024,
+    timeoutS: 60,
+    source: {
+      stream: 'wimRecords',
+      batchSize: 200,
+      maxBatchingWindowS: 0,
+      maxRetryAttempts: 5,
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      parallelizationFactor: 1,
+      maxRecordAgeS: 6 * 3600,
+    },
+    readsTables: ['wimConfig', 'overLimitRecords'],
+    writesTables: ['wimReadings', 'overLimitRecords', 'stationCounters', 'deadLetters'],
+    publishesTopicPrefixes: [topics.overloadAlertsPrefix],
+    serviceName: 'wim-ingest',
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionName = keyof typeof functions;
+
+/** Environment variables every handler understands besides the table and stream names. */
+export const commonEnv = {
+  /** Full URL of the IoT data plane (e.g. https://xxxx-ats.iot.cn-north-1.amazonaws.com.cn); resolved at deploy time. */
+  iotDataEndpoint: 'IOT_DATA_ENDPOINT',
+  /** Days a raw reading is kept before DynamoDB TTL removes it. */
+  readingRetentionDays: 'READING_RETENTION_DAYS',
+  /** Days a dead letter is kept. */
+  deadLetterRetentionDays: 'DEAD_LETTER_RETENTION_DAYS',
+  /** Optional override of the DynamoDB endpoint (local stack or another compatible server). */
+  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+} as const;
+
+/** Local table name for a table spec; in the cloud CloudFormation names tables. */
+export function localTableName(stage: string, spec: TableSpec): string {
+  return `${stage}-${spec.logicalId}`;
+}
