@@ -126,9 +126,15 @@ export const tables = {
   },
   deadLetters: {
     logicalId: 'DeadLetters',
-    partitionKey: { name: 'receivedLocalDate', type: 'S' },
-    sortKey: { name: 'deadLetterId', type: 'S' },
-    globalIndexes: [],
+    // Keyed by a hash of (topic, payload) so the same bad message delivered again is kept once.
+    partitionKey: { name: 'deadLetterId', type: 'S' },
+    globalIndexes: [
+      {
+        indexName: 'byReceivedDate',
+        partitionKey: { name: 'receivedLocalDate', type: 'S' },
+        sortKey: { name: 'receivedAtUtc', type: 'S' },
+      },
+    ],
     timeToLiveAttribute: 'expiresAtEpochS',
     envVar: 'DEAD_LETTERS_TABLE',
   },
@@ -188,7 +194,7 @@ export const functions = {
       parallelizationFactor: 1,
       maxRecordAgeS: 6 * 3600,
     },
-    readsTables: ['wimConfig', 'overLimitRecords'],
+    readsTables: ['wimConfig'],
     writesTables: ['wimReadings', 'overLimitRecords', 'stationCounters', 'deadLetters'],
     publishesTopicPrefixes: [topics.overloadAlertsPrefix],
     serviceName: 'wim-ingest',

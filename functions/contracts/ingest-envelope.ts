@@ -2,7 +2,7 @@
  * What the IoT topic rule `qiongjian_wim_records_ingest` writes into the stream for every message
  * (see `infra/topology.ts`): the untouched payload, base64-encoded, with the topic and the broker's receive time.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ingestEnvelope = z.object({
   payloadBase64: z.string(),

@@ -5,7 +5,7 @@
  * This schema checks the shape and the units; whether the values are physically plausible (axle count, sums,
  * clock skew) is judged by the domain (`functions/domain/overload/plausibility.ts`), whose thresholds are configured.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** ISO 8601 date-time that carries an explicit offset (`Z` or `±hh:mm`): a local time without zone is ambiguous. */
 export const isoDateTimeWithOffset = z.iso.datetime({ offset: true, local: false });

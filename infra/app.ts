@@ -1,0 +1,80 @@
+/**
+ * CDK app entry (`cdk.json`: `npx tsx infra/app.ts`). Builds the one Qiongjian stack and runs cdk-nag's AWS Solutions
+ * checks as CDK policy-validation plugins: any unacknowledged finding fails `cdk synth`.
+ *
+ * Context (`-c key=value` or cdk.json):
+ * - `stackName` (default `Qiongjian`)
+ * - `readingRetentionDays` (default 90), `deadLetterRetentionDays` (default 30)
+ * - `deletionProtection` (`true`/`false`, default false)
+ * - `iteratorAgeAlarmMs` (default 60000)
+ * - `alarmEmail` (optional)
+ */
+import { pathToFileURL } from 'node:url';
+import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { QiongjianStack, type QiongjianStackProps } from './stacks/qiongjian-stack.ts';
+
+export { QiongjianStack, type QiongjianStackProps } from './stacks/qiongjian-stack.ts';
+
+export const DEFAULT_STACK_NAME = 'Qiongjian';
+
+export interface BuildAppProps {
+  /** Extra app context, e.g. `{ 'aws:cdk:bundling-stacks': [] }` to skip esbuild in tests. */
+  readonly context?: AppProps['context'];
+  /** Output directory of the cloud assembly (tests: a temp dir). */
+  readonly outdir?: string;
+  /** Register cdk-nag AwsSolutionsChecks. Default true. */
+  readonly nag?: boolean;
+  /** Overrides of the props read from context. */
+  readonly stack?: Partial<QiongjianStackProps>;
+}
+
+function contextNumber(app: App, key: string): number | undefined {
+  const raw: unknown = app.node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const value = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isFinite(value)) throw new Error(`context ${key} must be a number, got ${String(raw)}`);
+  return value;
+}
+
+function contextBoolean(app: App, key: string): boolean | undefined {
+  const raw: unknown = app.node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new Error(`context ${key} must be true or false, got ${String(raw)}`);
+}
+
+/** Creates the stack in `app`, reading optional settings from context; explicit props win. */
+export function createStack(app: App, props: Partial<QiongjianStackProps> = {}): QiongjianStack {
+  const stackName = props.stackName ?? (app.node.tryGetContext('stackName') as string | undefined) ?? DEFAULT_STACK_NAME;
+  const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+  const stack = new QiongjianStack(app, stackName, {
+    readingRetentionDays: contextNumber(app, 'readingRetentionDays'),
+    deadLetterRetentionDays: contextNumber(app, 'deadLetterRetentionDays'),
+    deletionProtection: contextBoolean(app, 'deletionProtection'),
+    iteratorAgeAlarmMs: contextNumber(app, 'iteratorAgeAlarmMs'),
+    alarmEmail: alarmEmail || undefined,
+    ...Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)),
+    stackName,
+  });
+  Tags.of(stack).add('project', 'qiongjian');
+  return stack;
+}
+
+/** Registers the cdk-nag AWS Solutions rule pack (cdk-nag 3 API: CDK policy-validation plugin, not an Aspect). */
+export function addNagChecks(app: App): void {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+}
+
+export function buildApp(props: BuildAppProps = {}): { app: App; stack: QiongjianStack } {
+  const app = new App({ context: props.context, outdir: props.outdir });
+  const stack = createStack(app, props.stack);
+  if (props.nag ?? true) addNagChecks(app);
+  return { app, stack };
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) {
+  buildApp().app.synth();
+}

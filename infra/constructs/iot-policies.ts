@@ -1,0 +1,91 @@
+/**
+ * AWS IoT Core policy documents for the two kinds of MQTT clients Qiongjian knows:
+ *
+ * - a WIM station (weigh-in-motion lane controller) that only publishes its own records, and
+ * - an enforcement client (officer tablet, roadside display, back-office consumer) that only receives overload alerts.
+ *
+ * The documents are built by plain functions so that tests can check them without synthesizing a stack, and so that the
+ * local broker (infra/local) can enforce the very same rules. Every resource is an ARN produced by an injected builder:
+ * in the stack it is `Stack.formatArn`, which renders `arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:…`
+ * with `Fn::Join`, so nothing here hard-codes a partition, region or account and `${iot:…}` policy variables stay
+ * literal (they are never inside an `Fn::Sub`).
+ *
+ * IoT policy reference: https://docs.aws.amazon.com/iot/latest/developerguide/iot-policy-actions.html
+ */
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { topics } from '../topology.ts';
+
+/** IoT policy variable: the thing name of the certificate's attached thing, only set when client id == thing name. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: IoT policy variable, must reach the policy JSON literally
+export const THING_NAME = '${iot:Connection.Thing.ThingName}';
+
+/** Builds a full IoT ARN from the resource part, e.g. `client/foo` → `arn:<partition>:iot:<region>:<account>:client/foo`. */
+export type IotArnBuilder = (resource: string) => string;
+
+export interface IotPolicyStatement {
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: readonly string[];
+  readonly Resource: readonly string[];
+  readonly Condition?: Record<string, Record<string, string>>;
+}
+
+export interface IotPolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly IotPolicyStatement[];
+}
+
+/** The ARN builder used by the stack: partition, region and account come from pseudo parameters. */
+export function stackIotArnBuilder(scope: IConstruct): IotArnBuilder {
+  const stack = Stack.of(scope);
+  return (resource) => {
+    const slash = resource.indexOf('/');
+    return stack.formatArn({
+      service: 'iot',
+      resource: resource.slice(0, slash),
+      resourceName: resource.slice(slash + 1),
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  };
+}
+
+/** `iot:Connect` only as the client whose id is the caller's own thing name, and only if the cert is attached to it. */
+function connectAsOwnThing(arn: IotArnBuilder): IotPolicyStatement {
+  return {
+    Effect: 'Allow',
+    Action: ['iot:Connect'],
+    Resource: [arn(`client/${THING_NAME}`)],
+    Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
+  };
+}
+
+/**
+ * WIM station: connect as itself, publish its records on `wim/<own thing name>/records` and nothing else.
+ * No subscribe/receive (stations get their configuration out of band), no retain, no other station's topic.
+ * The rule SQL reads the station id from `topic(2)`, so a station cannot impersonate another one.
+ */
+export function stationPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      connectAsOwnThing(arn),
+      { Effect: 'Allow', Action: ['iot:Publish'], Resource: [arn(`topic/${topics.wimRecords(THING_NAME)}`)] },
+    ],
+  };
+}
+
+/**
+ * Enforcement client: connect as its own thing (so one leaked certificate cannot kick other clients off by reusing
+ * their client id), subscribe to and receive overload alerts of every station. It can publish nothing.
+ */
+export function enforcementClientPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
+  const prefix = topics.overloadAlertsPrefix;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      connectAsOwnThing(arn),
+      { Effect: 'Allow', Action: ['iot:Subscribe'], Resource: [arn(`topicfilter/${prefix}/*`)] },
+      { Effect: 'Allow', Action: ['iot:Receive'], Resource: [arn(`topic/${prefix}/*`)] },
+    ],
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The synthesized CloudFormation template versus `infra/topology.ts`, entry by entry.
+ *
+ * The local stack (infra/local) is built from the same topology, so if this test passes the cloud and the laptop run
+ * the same tables, keys, indexes, stream, rule SQL, batch settings and permissions. Adding something to the topology
+ * without the stack following (or the other way round) fails here.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type FunctionSpec,
+  functions,
+  type StreamSpec,
+  streams,
+  type TableName,
+  type TableSpec,
+  tables,
+  type TopicRuleSpec,
+  topicRules,
+} from '../../infra/topology.ts';
+import { asArray, type Json, resource, resourcesOfType, statementsOfRole, synth } from './support.ts';
+
+let template: ReturnType<typeof synth>['template'];
+beforeAll(() => {
+  template = synth().template;
+});
+
+const tableSpecs = Object.entries(tables) as Array<[TableName, TableSpec]>;
+const streamSpecs = Object.values(streams) as StreamSpec[];
+const ruleSpecs = Object.values(topicRules) as TopicRuleSpec[];
+const functionSpecs = Object.values(functions) as FunctionSpec[];
+
+function keySchema(pk: { name: string }, sk?: { name: string }) {
+  return [{ AttributeName: pk.name, KeyType: 'HASH' }, ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' }] : [])];
+}
+
+/** Lambda functions we own (the AwsCustomResource provider singleton is CDK's, not the topology's). */
+function ownFunctions() {
+  return Object.fromEntries(
+    Object.entries(resourcesOfType(template, 'AWS::Lambda::Function')).filter(([id]) => !id.startsWith('AWS679f53fa')),
+  );
+}
+
+describe('nothing more, nothing less', () => {
+  it('has exactly the topology’s tables, streams, topic rules and functions', () => {
+    expect(Object.keys(resourcesOfType(template, 'AWS::DynamoDB::Table')).sort()).toEqual(
+      tableSpecs.map(([, t]) => t.logicalId).sort(),
+    );
+    expect(Object.keys(resourcesOfType(template, 'AWS::Kinesis::Stream')).sort()).toEqual(
+      streamSpecs.map((s) => s.logicalId).sort(),
+    );
+    expect(
+      Object.values(resourcesOfType(template, 'AWS::IoT::TopicRule'))
+        .map((r) => r.Properties.RuleName)
+        .sort(),
+    ).toEqual(ruleSpecs.map((r) => r.ruleName).sort());
+    expect(Object.keys(ownFunctions()).sort()).toEqual(functionSpecs.map((f) => f.logicalId).sort());
+    expect(Object.keys(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping'))).toHaveLength(functionSpecs.length);
+  });
+});
+
+describe.each(tableSpecs)('table %s', (_name, spec) => {
+  it('has the same keys, attribute types, indexes and TTL', () => {
+    const props = resource(template, spec.logicalId, 'AWS::DynamoDB::Table').Properties;
+    expect(props.KeySchema).toEqual(keySchema(spec.partitionKey, spec.sortKey));
+
+    const attributes = new Map<string, string>();
+    for (const key of [spec.partitionKey, spec.sortKey, ...spec.globalIndexes.flatMap((i) => [i.partitionKey, i.sortKey])]) {
+      if (key) attributes.set(key.name, key.type);
+    }
+    const defined = props.AttributeDefinitions as Array<{ AttributeName: string; AttributeType: string }>;
+    expect(new Map(defined.map((d) => [d.AttributeName, d.AttributeType]))).toEqual(attributes);
+
+    const indexes = (props.GlobalSecondaryIndexes ?? []) as Array<{ IndexName: string; KeySchema: Json }>;
+    expect(indexes.map((i) => ({ IndexName: i.IndexName, KeySchema: i.KeySchema }))).toEqual(
+      spec.globalIndexes.map((i) => ({ IndexName: i.indexName, KeySchema: keySchema(i.partitionKey, i.sortKey) })),
+    );
+
+    if (spec.timeToLiveAttribute) {
+      expect(props.TimeToLiveSpecification).toEqual({ AttributeName: spec.timeToLiveAttribute, Enabled: true });
+    } else {
+      expect(props.TimeToLiveSpecification).toBeUndefined();
+    }
+    expect(props.BillingMode).toBe('PAY_PER_REQUEST');
+  });
+
+  it(`is named to every function through ${spec.envVar}`, () => {
+    for (const fn of functionSpecs) {
+      const vars = (resource(template, fn.logicalId, 'AWS::Lambda::Function').Properties.Environment as {
+        Variables: Record<string, Json>;
+      }).Variables;
+      expect(vars[spec.envVar]).toEqual({ Ref: spec.logicalId });
+    }
+  });
+});
+
+describe.each(streamSpecs.map((s) => [s.logicalId, s] as const))('stream %s', (_id, spec) => {
+  it('has the same shard count and retention, and is named to every function', () => {
+    const props = resource(template, spec.logicalId, 'AWS::Kinesis::Stream').Properties;
+    expect(props.ShardCount).toBe(spec.shardCount);
+    expect(props.RetentionPeriodHours).toBe(spec.retentionHours);
+    for (const fn of functionSpecs) {
+      const vars = (resource(template, fn.logicalId, 'AWS::Lambda::Function').Properties.Environment as {
+        Variables: Record<string, Json>;
+      }).Variables;
+      expect(vars[spec.envVar]).toEqual({ Ref: spec.logicalId });
+    }
+  });
+});
+
+describe.each(ruleSpecs.map((r) => [r.ruleName, r] as const))('topic rule %s', (ruleName, spec) => {
+  it('has the same SQL, SQL version, description and Kinesis action', () => {
+    const found = Object.values(resourcesOfType(template, 'AWS::IoT::TopicRule')).filter(
+      (r) => r.Properties.RuleName === ruleName,
+    );
+    expect(found).toHaveLength(1);
+    const payload = found[0]?.Properties.TopicRulePayload as Record<string, Json>;
+    expect(payload.Sql).toBe(spec.sql);
+    expect(payload.AwsIotSqlVersion).toBe(spec.sqlVersion);
+    expect(payload.Description).toBe(spec.description);
+    const actions = payload.Actions as Array<Record<string, Record<string, Json>>>;
+    expect(actions).toHaveLength(1);
+    expect(Object.keys(actions[0] ?? {})).toEqual(['Kinesis']);
+    expect(actions[0]?.Kinesis?.StreamName).toEqual({ Ref: streams[spec.action.stream].logicalId });
+    expect(actions[0]?.Kinesis?.PartitionKey).toBe(spec.action.partitionKeyTemplate);
+  });
+});
+
+describe.each(functionSpecs.map((f) => [f.logicalId, f] as const))('function %s', (logicalId, spec) => {
+  it('has the same handler, memory, timeout and service name', () => {
+    const props = resource(template, logicalId, 'AWS::Lambda::Function').Properties;
+    expect(props.Handler).toBe(`index.${spec.handlerExport}`);
+    expect(props.MemorySize).toBe(spec.memoryMb);
+    expect(props.Timeout).toBe(spec.timeoutS);
+    expect((props.Environment as { Variables: Record<string, Json> }).Variables.POWERTOOLS_SERVICE_NAME).toBe(
+      spec.serviceName,
+    );
+  });
+
+  it('reads its stream with exactly the topology’s event source settings', () => {
+    const mappings = Object.values(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')).filter(
+      (m) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: logicalId }),
+    );
+    expect(mappings).toHaveLength(1);
+    const src = spec.source;
+    expect(mappings[0]?.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [streams[src.stream].logicalId, 'Arn'] },
+      BatchSize: src.batchSize,
+      MaximumBatchingWindowInSeconds: src.maxBatchingWindowS,
+      MaximumRetryAttempts: src.maxRetryAttempts,
+      BisectBatchOnFunctionError: src.bisectBatchOnError,
+      ParallelizationFactor: src.parallelizationFactor,
+      MaximumRecordAgeInSeconds: src.maxRecordAgeS,
+      StartingPosition: 'TRIM_HORIZON',
+    });
+    expect(mappings[0]?.Properties.FunctionResponseTypes ?? []).toEqual(
+      src.reportBatchItemFailures ? ['ReportBatchItemFailures'] : [],
+    );
+  });
+
+  it('may touch exactly the tables it declares, reading only where it reads and writing only where it writes', () => {
+    const roleId = (resource(template, logicalId, 'AWS::Lambda::Function').Properties.Role as { 'Fn::GetAtt': string[] })[
+      'Fn::GetAtt'
+    ][0] as string;
+    const statements = statementsOfRole(template, roleId);
+    const actionsOn = (tableLogicalId: string) =>
+      new Set(
+        statements
+          .filter((s) => JSON.stringify(s.Resource).includes(`"Fn::GetAtt":["${tableLogicalId}","Arn"]`))
+          .flatMap((s) => asArray(s.Action as string | string[])),
+      );
+    for (const [name, table] of tableSpecs) {
+      const actions = actionsOn(table.logicalId);
+      const reads = (spec.readsTables as readonly string[]).includes(name);
+      const writes = (spec.writesTables as readonly string[]).includes(name);
+      expect(actions.has('dynamodb:GetItem') && actions.has('dynamodb:Query'), `${name} read`).toBe(reads);
+      expect(actions.has('dynamodb:PutItem') && actions.has('dynamodb:UpdateItem'), `${name} write`).toBe(writes);
+      if (!reads && !writes) expect(actions.size, `${name} untouched`).toBe(0);
+    }
+  });
+
+  it('may publish exactly under its declared topic prefixes', () => {
+    const roleId = (resource(template, logicalId, 'AWS::Lambda::Function').Properties.Role as { 'Fn::GetAtt': string[] })[
+      'Fn::GetAtt'
+    ][0] as string;
+    const publish = statementsOfRole(template, roleId).filter((s) =>
+      asArray(s.Action as string | string[]).includes('iot:Publish'),
+    );
+    const resources = publish.flatMap((s) => asArray(s.Resource as Json)).map((r) => JSON.stringify(r));
+    expect(resources).toHaveLength(spec.publishesTopicPrefixes.length);
+    for (const prefix of spec.publishesTopicPrefixes) {
+      expect(resources.some((r) => r.includes(`:topic/${prefix}/*`))).toBe(true);
+    }
+  });
+});

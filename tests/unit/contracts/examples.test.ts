@@ -1,0 +1,58 @@
+/**
+ * The examples in docs/contracts.md are part of the contract: they must parse with the schemas, and the alert example
+ * must agree with what the rules compute for the record example.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { overloadAlertV1 } from '../../../functions/contracts/overload-alert.v1.ts';
+import { wimConfigFileV1 } from '../../../functions/contracts/wim-config.v1.ts';
+import { wimRecordV1 } from '../../../functions/contracts/wim-record.v1.ts';
+import { judgeWimRecord } from '../../../functions/domain/overload/judge.ts';
+import { overloadAlertId } from '../../../functions/wim/alert.ts';
+import { plateKey } from '../../../functions/domain/overload/plate.ts';
+import { defaultOverloadRules } from '../../../functions/domain/overload/rules-config.ts';
+
+const page = readFileSync(new URL('../../../docs/contracts.md', import.meta.url), 'utf8');
+
+function firstJsonBlockAfter(heading: string): unknown {
+  const start = page.indexOf(heading);
+  if (start < 0) throw new Error(`heading not found: ${heading}`);
+  const block = /```json\n([\s\S]*?)```/.exec(page.slice(start));
+  if (!block?.[1]) throw new Error(`no json block after ${heading}`);
+  return JSON.parse(block[1]);
+}
+
+describe('docs/contracts.md examples', () => {
+  const record = wimRecordV1.parse(firstJsonBlockAfter('## WIM record v1'));
+  const alert = overloadAlertV1.parse(firstJsonBlockAfter('## Overload alert v1'));
+
+  it('the record example is a valid v1 record', () => {
+    expect(record.axles.reduce((sum, a) => sum + a.weightKg, 0)).toBe(record.grossWeightKg);
+  });
+
+  it('the alert example agrees with the rules applied to the record example', () => {
+    const judgement = judgeWimRecord(record, { stationId: record.stationId, accuracyClass: 'class-5', registered: true }, [], defaultOverloadRules);
+    expect(alert.evidence.record).toEqual(record);
+    expect(alert).toMatchObject({
+      limitKg: judgement.limitKg,
+      overLimitKg: judgement.overLimitKg,
+      overLimitRatio: judgement.overLimitRatio,
+      band: judgement.band,
+      enforceable: judgement.enforceable,
+      fineEstimateYuan: judgement.fine.totalEstimateYuan,
+      fineBasis: judgement.fine.basis,
+      fineWarningOnly: judgement.fine.warningOnly,
+      hundredTonne: judgement.hundredTonne,
+      plate: plateKey(record.vehicle?.plate ?? '').split('#')[0],
+    });
+    expect(alert.alertId).toBe(overloadAlertId(record.stationId, record.recordId));
+    expect(alert.limitBasis).toEqual(judgement.limitBasis);
+    expect(alert.evidence.tolerance).toEqual(judgement.tolerance);
+  });
+
+  it('the configuration file example parses', () => {
+    const config = wimConfigFileV1.parse(firstJsonBlockAfter('## WIM configuration file v1'));
+    expect(config.stations).toHaveLength(1);
+    expect(config.permits).toHaveLength(1);
+  });
+});
