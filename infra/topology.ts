@@ -85,6 +85,8 @@ export const topics = {
   /** A WIM station publishes one record per passing vehicle (QoS 1). */
   wimRecordsFilter: 'wim/+/records',
   wimRecords: (stationId: string) => `wim/${stationId}/records`,
+  /** A station's `online` / `offline` status, `offline` being its MQTT last will (QoS 1, not retained). */
+  wimStatus: (stationId: string) => `wim/${stationId}/status`,
   /** Enforcement clients subscribe here (QoS 1). */
   overloadAlertsFilter: 'alerts/overload/+',
   overloadAlerts: (stationId: string) => `alerts/overload/${stationId}`,

@@ -60,7 +60,8 @@ function connectAsOwnThing(arn: IotArnBuilder): IotPolicyStatement {
 }
 
 /**
- * WIM station: connect as itself, publish its records on `wim/<own thing name>/records` and nothing else.
+ * WIM station: connect as itself, publish its records on `wim/<own thing name>/records` and its status (the last
+ * will) on `wim/<own thing name>/status`, and nothing else.
  * No subscribe/receive (stations get their configuration out of band), no retain, no other station's topic.
  * The rule SQL reads the station id from `topic(2)`, so a station cannot impersonate another one.
  */
@@ -69,7 +70,11 @@ export function stationPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
     Version: '2012-10-17',
     Statement: [
       connectAsOwnThing(arn),
-      { Effect: 'Allow', Action: ['iot:Publish'], Resource: [arn(`topic/${topics.wimRecords(THING_NAME)}`)] },
+      {
+        Effect: 'Allow',
+        Action: ['iot:Publish'],
+        Resource: [arn(`topic/${topics.wimRecords(THING_NAME)}`), arn(`topic/${topics.wimStatus(THING_NAME)}`)],
+      },
     ],
   };
 }

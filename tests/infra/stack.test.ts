@@ -240,7 +240,7 @@ describe('IoT policies', () => {
     expect(actionsOf(doc).sort()).toEqual(['iot:Connect', 'iot:Publish']);
     const byAction = Object.fromEntries(doc.Statement.map((s) => [s.Action[0], s.Resource]));
     expect(byAction['iot:Connect']).toEqual([fakeArn(`client/${THING_NAME}`)]);
-    expect(byAction['iot:Publish']).toEqual([fakeArn(`topic/wim/${THING_NAME}/records`)]);
+    expect(byAction['iot:Publish']).toEqual([fakeArn(`topic/wim/${THING_NAME}/records`), fakeArn(`topic/wim/${THING_NAME}/status`)]);
   });
 
   it('enforcement client: subscribe/receive overload alerts only, no publish', () => {

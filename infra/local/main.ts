@@ -1,0 +1,181 @@
+/**
+ * `npm run stack` / `npm start`: runs the embedded local stack until Ctrl-C.
+ *
+ *   tsx infra/local/main.ts [--with-simulator]
+ *
+ * Environment: MQTT_PORT (1883), DYNAMODB_PORT (8000), HTTP_PORT (3000), WS_PORT (8083; empty = off), LOCAL_HOST
+ * (127.0.0.1), LOCAL_STAGE (local), DYNAMODB_ENDPOINT (use an external DynamoDB instead of dynalite),
+ * ENFORCE_IOT_POLICIES (false), POLL_INTERVAL_MS (20), LOCAL_VERBOSE (false), LOCAL_STATIONS_FILE (the simulated
+ * stations in devices/fixtures/stations.json; empty = load none).
+ *
+ * Stdout carries exactly one `ready …` line (scripts wait for it) and, with --with-simulator, one line per overload
+ * alert; diagnostics go to stderr. Start-up problems print one line, no stack trace, and exit 1.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import mqtt from 'mqtt';
+import { documentClient } from '../../functions/adapters/dynamodb/document-client.ts';
+import { DynamoDbWimConfigStore } from '../../functions/adapters/dynamodb/wim-config-store.ts';
+import { overloadAlertV1 } from '../../functions/contracts/overload-alert.v1.ts';
+import { importWimConfig, parseWimConfig } from '../../devices/tools/wim-config.ts';
+import { topics } from '../topology.ts';
+import { enforcementClientPrefix } from './broker.ts';
+import { PortInUseError } from './listen.ts';
+import { type LocalStack, startLocalStack } from './stack.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+class UsageError extends Error {}
+
+function portFromEnv(name: string, fallback: number | undefined): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined) return fallback;
+  if (raw.trim() === '') return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`${name} must be a port number (0–65535), got '${raw}'`);
+  return port;
+}
+
+const flag = (name: string): boolean => ['1', 'true', 'yes'].includes((process.env[name] ?? '').toLowerCase());
+
+const stderr = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+/** One readable line per alert for the console; the full alert is on the topic for real clients. */
+function formatAlertLine(topic: string, payload: Buffer): string {
+  let json: unknown;
+  try {
+    json = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return `alert on ${topic}: (not JSON) ${payload.toString('utf8').slice(0, 200)}`;
+  }
+  const parsed = overloadAlertV1.safeParse(json);
+  if (!parsed.success) return `alert on ${topic}: (not an overload-alert v1) ${JSON.stringify(json).slice(0, 200)}`;
+  const a = parsed.data;
+  const over = a.overLimitKg > 0 ? `over ${a.overLimitKg} kg (${(a.overLimitRatio * 100).toFixed(1)} %, band ${a.band} %)` : 'within the weight limit';
+  const dims = a.dimensionViolations.map((d) => `${d.dimension} ${d.measuredM} m > ${d.limitM} m`).join(', ');
+  return (
+    `ALERT ${a.plate} at ${a.stationName ?? a.stationId} lane ${a.lane}: gross ${a.grossWeightKg} kg, limit ${a.limitKg} kg, ${over}` +
+    `${a.hundredTonne ? ' 百吨王' : ''}${dims ? `; ${dims}` : ''}; est. fine ${a.fineEstimateYuan} yuan`
+  );
+}
+
+async function startSimulator(stack: LocalStack): Promise<(() => Promise<void>) | undefined> {
+  const entry = resolve(repoRoot, 'devices/simulator/run.ts');
+  if (!existsSync(entry)) {
+    stderr('--with-simulator: devices/simulator/run.ts does not exist yet; the stack runs without a simulator');
+    return undefined;
+  }
+  const module = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+  if (typeof module.runSimulator !== 'function') {
+    stderr('--with-simulator: devices/simulator/run.ts does not export runSimulator(options); the stack runs without a simulator');
+    return undefined;
+  }
+  const result: unknown = await (module.runSimulator as (options: object) => unknown)({
+    mqttUrl: stack.endpoints.mqttUrl,
+    iotDataUrl: stack.endpoints.iotDataUrl,
+    dynamodbUrl: stack.endpoints.dynamodbUrl,
+    env: stack.env,
+    log: stderr,
+  });
+  // A simulator may hand back a stop function (or an object with stop()); anything else is left to process exit.
+  if (typeof result === 'function') return async () => void (await (result as () => unknown)());
+  if (result !== null && typeof result === 'object' && typeof (result as { stop?: unknown }).stop === 'function') {
+    return async () => void (await (result as { stop: () => unknown }).stop());
+  }
+  return undefined;
+}
+
+async function seedStations(stack: LocalStack, file: string): Promise<void> {
+  const parsed = parseWimConfig(await readFile(file, 'utf8'));
+  if (!parsed.ok) throw new UsageError(`${file}: ${parsed.errors.join('; ')}`);
+  const store = new DynamoDbWimConfigStore(documentClient(stack.dynamo), stack.tableName('wimConfig'));
+  await importWimConfig(store, parsed.config);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--with-simulator');
+  if (unknown.length > 0) throw new UsageError(`unknown argument ${unknown.join(' ')}; usage: tsx infra/local/main.ts [--with-simulator]`);
+  const withSimulator = args.includes('--with-simulator');
+  const verbose = flag('LOCAL_VERBOSE');
+  const pollIntervalMs = portFromEnv('POLL_INTERVAL_MS', undefined);
+  const wsPort = portFromEnv('WS_PORT', 8083);
+  // Handler logs and EMF metrics go to stdout as in Lambda; keep the console readable unless asked otherwise.
+  // Powertools reads these from process.env, which is this CLI's own process.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+  const stack = await startLocalStack({
+    mqttPort: portFromEnv('MQTT_PORT', 1883),
+    dynamodbPort: portFromEnv('DYNAMODB_PORT', 8000),
+    httpPort: portFromEnv('HTTP_PORT', 3000),
+    ...(wsPort === undefined ? {} : { wsPort }),
+    host: process.env.LOCAL_HOST ?? '127.0.0.1',
+    stage: process.env.LOCAL_STAGE ?? 'local',
+    enforcePolicies: flag('ENFORCE_IOT_POLICIES'),
+    ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
+    ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
+    onDeadLetter: (dl) => stderr(`dead letter ${dl.source}/${dl.reason} ${dl.topic ?? ''}: ${dl.details[0] ?? ''}`),
+    log: verbose ? stderr : () => {},
+  });
+
+  // The dev stack knows the simulated stations (accuracy class, name), as an operator would load them with
+  // `npm run wim-config -- import`. LOCAL_STATIONS_FILE points at another file; an empty value loads none.
+  const stationsFile = process.env.LOCAL_STATIONS_FILE ?? resolve(repoRoot, 'devices/fixtures/stations.json');
+  if (stationsFile !== '') await seedStations(stack, stationsFile);
+
+  const stops: Array<() => Promise<void>> = [];
+  let stoppingSince: number | undefined;
+  const shutdown = (signal: string): void => {
+    if (stoppingSince !== undefined) {
+      // Ctrl-C reaches us twice at once (terminal process group + tsx relaying it); only a later one means "force".
+      if (Date.now() - stoppingSince < 1000) return;
+      stderr(`${signal} again: exiting without a clean stop`);
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
+    stderr(`${signal}: stopping`);
+    (async () => {
+      for (const stop of stops.reverse()) await stop().catch((e: unknown) => stderr(`stop failed: ${String(e)}`));
+      await stack.stop();
+    })().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        stderr(`stop failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const { endpoints } = stack;
+  process.stdout.write(
+    `ready mqtt=${endpoints.mqttUrl} dynamodb=${endpoints.dynamodbUrl} http=${endpoints.iotDataUrl}${endpoints.wsUrl ? ` ws=${endpoints.wsUrl}` : ''} stage=${stack.stage}\n`,
+  );
+
+  if (withSimulator) {
+    // An enforcement-style console client: allowed by the enforcement policy even when policies are enforced.
+    const alertClient = mqtt.connect(endpoints.mqttUrl, { clientId: `${enforcementClientPrefix}console-${process.pid}`, protocolVersion: 4 });
+    stops.push(async () => void (await alertClient.endAsync()));
+    alertClient.on('message', (topic, payload) => process.stdout.write(`${formatAlertLine(topic, payload)}\n`));
+    await alertClient.subscribeAsync(topics.overloadAlertsFilter, { qos: 1 });
+    const stopSimulator = await startSimulator(stack);
+    if (stopSimulator) stops.push(stopSimulator);
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof PortInUseError || error instanceof UsageError) {
+    stderr(error.message);
+  } else {
+    // Unexpected: one line by default, the stack with LOCAL_VERBOSE=true.
+    stderr(`local stack failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    if (flag('LOCAL_VERBOSE') && error instanceof Error && error.stack) stderr(error.stack);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,466 @@
+/**
+ * `npm run bench`: measures, never asserts. Prints a table and writes test-artifacts/bench.json.
+ *
+ *   1. judgement throughput on one core (pure domain)
+ *   2. raw DynamoDB BatchWriteItem rate against the local stack's dynalite (the yardstick)
+ *   3. WIM handler throughput over Kinesis batches against the same dynalite
+ *   4. end to end: records published over MQTT as fast as the broker takes them → every one judged, stored and
+ *      counted (checked: nothing lost, nothing doubled)
+ *   5. publish-to-alert latency (p50, p99) at a paced 1 000 records/s
+ *   6. the local stack's peak RSS (it runs as a child process: `tsx infra/local/main.ts`, as `npm run stack` does)
+ *   7. each Lambda bundle's minified size, built as the CDK stack builds it
+ *
+ * BENCH_SCALE (default 1) multiplies the record counts; BENCH_SKIP=e2e,latency skips sections.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
+import { build } from 'esbuild';
+import { connectAsync } from 'mqtt';
+import { documentClient } from '../../functions/adapters/dynamodb/document-client.ts';
+import { readingItem } from '../../functions/adapters/dynamodb/reading-store.ts';
+import { DynamoDbWimConfigStore } from '../../functions/adapters/dynamodb/wim-config-store.ts';
+import { WimQueries } from '../../functions/adapters/dynamodb/wim-queries.ts';
+import type { WimRecordV1 } from '../../functions/contracts/wim-record.v1.ts';
+import { judgeWimRecord } from '../../functions/domain/overload/judge.ts';
+import { plateKey } from '../../functions/domain/overload/plate.ts';
+import { checkPlausibility } from '../../functions/domain/overload/plausibility.ts';
+import { defaultOverloadRules } from '../../functions/domain/overload/rules-config.ts';
+import type { StationProfile } from '../../functions/domain/overload/types.ts';
+import { shanghaiDate } from '../../functions/shared/local-time.ts';
+import { createHandler } from '../../functions/handlers/wim-ingest.ts';
+import { publishBulk, bulkKey } from '../../devices/simulator/scripted.ts';
+import { STATIONS } from '../../devices/simulator/stations.ts';
+import { generateTraffic } from '../../devices/simulator/traffic.ts';
+import { commonEnv, functions, localTableName, streams, tables, type TableName } from '../../infra/topology.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+const results: Record<string, unknown> = { node: process.version, cpus: (await import('node:os')).cpus().length, scale };
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Records measured "now" so that plausibility accepts them, unique per run. */
+function traffic(count: number, seed: number, runTag: string): WimRecordV1[] {
+  const startTimeMs = Date.now() - 3_600_000;
+  return generateTraffic({ stations: STATIONS, count, seed, startTimeMs, meanHeadwayS: 0.05 }).map((g, i) => ({
+    ...g.record,
+    recordId: `${runTag}-${i}`,
+    measuredAt: g.record.measuredAt,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. Judgement throughput (one core, pure)
+// ---------------------------------------------------------------------------------------------------------------
+function benchJudgement(): void {
+  const records = traffic(20_000, 7, 'judge');
+  const stations = new Map<string, StationProfile>(
+    STATIONS.map((s) => [s.stationId, { stationId: s.stationId, accuracyClass: s.accuracyClass, registered: true }]),
+  );
+  const profiles = records.map((r) => stations.get(r.stationId) as StationProfile);
+  const run = (durationMs: number) => {
+    let n = 0;
+    let sink = 0;
+    const start = performance.now();
+    while (performance.now() - start < durationMs) {
+      for (let i = 0; i < records.length; i++) {
+        sink += judgeWimRecord(records[i] as WimRecordV1, profiles[i] as StationProfile, [], defaultOverloadRules).overLimitKg;
+      }
+      n += records.length;
+    }
+    return { perS: n / ((performance.now() - start) / 1000), sink };
+  };
+  run(500); // warm-up: let the JIT settle
+  const judged = run(3000);
+  const nowMs = Date.now();
+  let checked = 0;
+  const start = performance.now();
+  while (performance.now() - start < 2000) {
+    for (const r of records) checkPlausibility(r, nowMs, defaultOverloadRules);
+    checked += records.length;
+  }
+  const plausibilityPerS = checked / ((performance.now() - start) / 1000);
+  results.judgement = { recordsPerS: Math.round(judged.perS), plausibilityChecksPerS: Math.round(plausibilityPerS) };
+  log(`judgement            ${fmt(judged.perS)} records/s on one core (plausibility checks ${fmt(plausibilityPerS)}/s)`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The local stack as a child process, like `npm run stack`
+// ---------------------------------------------------------------------------------------------------------------
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+interface ChildStack {
+  child: ChildProcess;
+  mqttUrl: string;
+  dynamodbUrl: string;
+  iotDataUrl: string;
+  peakRssKb(): number;
+  stop(): Promise<void>;
+}
+
+async function startChildStack(): Promise<ChildStack> {
+  const [mqtt, ddb, http] = [await freePort(), await freePort(), await freePort()];
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'infra/local/main.ts')], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      MQTT_PORT: String(mqtt),
+      DYNAMODB_PORT: String(ddb),
+      HTTP_PORT: String(http),
+      WS_PORT: '',
+      LOCAL_STAGE: 'bench',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  await new Promise<void>((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error(`local stack not ready in 60 s: ${stderr}`)), 60_000);
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (/^ready /m.test(out)) {
+        clearTimeout(timer);
+        resolveReady();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`local stack exited with ${code}: ${stderr}`)));
+  });
+  let peak = 0;
+  const sample = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+      if (hwm) peak = Math.max(peak, Number(hwm[1]));
+    } catch {
+      // the process is gone; keep the last reading
+    }
+  };
+  const sampler = setInterval(sample, 250);
+  return {
+    child,
+    mqttUrl: `mqtt://127.0.0.1:${mqtt}`,
+    dynamodbUrl: `http://127.0.0.1:${ddb}`,
+    iotDataUrl: `http://127.0.0.1:${http}`,
+    peakRssKb: () => {
+      sample();
+      return peak;
+    },
+    stop: async () => {
+      sample();
+      clearInterval(sampler);
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+function handlerEnv(stack: ChildStack): Record<string, string> {
+  const env: Record<string, string> = {
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    [commonEnv.dynamodbEndpoint]: stack.dynamodbUrl,
+    [commonEnv.iotDataEndpoint]: stack.iotDataUrl,
+    POWERTOOLS_SERVICE_NAME: functions.wimIngest.serviceName,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  };
+  for (const name of Object.keys(tables) as TableName[]) env[tables[name].envVar] = localTableName('bench', tables[name]);
+  env[streams.wimRecords.envVar] = 'bench-WimRecordStream';
+  return env;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. Raw BatchWriteItem rate (the yardstick), same items, same server
+// ---------------------------------------------------------------------------------------------------------------
+async function benchRawBatchWrite(ddb: DynamoDBDocumentClient, table: string): Promise<number> {
+  const records = traffic(Math.round(20_000 * scale), 11, 'raw');
+  const station: StationProfile = { stationId: 'x', accuracyClass: 'class-5', registered: true };
+  const items = records.map((record) =>
+    readingItem(
+      {
+        record,
+        station,
+        judgement: judgeWimRecord(record, station, [], defaultOverloadRules),
+        plateKey: record.vehicle ? plateKey(record.vehicle.plate, record.vehicle.plateColor) : 'unknown',
+        measuredAtMs: Date.parse(record.measuredAt),
+        receivedAtMs: Date.now(),
+      },
+      90,
+    ),
+  );
+  const batches: Array<typeof items> = [];
+  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < batches.length) {
+        const batch = batches[next++] as typeof items;
+        let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+        while (pending.length > 0) {
+          const result = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+          pending = (result.UnprocessedItems?.[table] as typeof pending | undefined) ?? [];
+        }
+      }
+    }),
+  );
+  const perS = items.length / ((performance.now() - start) / 1000);
+  results.rawBatchWrite = { itemsPerS: Math.round(perS), items: items.length, concurrency: 8, itemsPerRequest: 25 };
+  log(`raw BatchWriteItem   ${fmt(perS)} items/s (25 per request, 8 in flight, ${fmt(items.length)} reading items)`);
+  return perS;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. Handler throughput over Kinesis batches
+// ---------------------------------------------------------------------------------------------------------------
+function kinesisEvent(records: readonly WimRecordV1[], firstSeq: number): KinesisStreamEvent {
+  return {
+    Records: records.map((record, i) => {
+      const envelope = {
+        payloadBase64: Buffer.from(JSON.stringify(record)).toString('base64'),
+        topic: `wim/${record.stationId}/records`,
+        topicStationId: record.stationId,
+        receivedAtMs: Date.now(),
+        clientId: record.stationId,
+      };
+      const sequenceNumber = String(firstSeq + i).padStart(20, '0');
+      return {
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: record.stationId,
+          sequenceNumber,
+          data: Buffer.from(JSON.stringify(envelope)).toString('base64'),
+          approximateArrivalTimestamp: Date.now() / 1000,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `shardId-000000000000:${sequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'local',
+        awsRegion: 'local',
+        eventSourceARN: 'local',
+      };
+    }),
+  };
+}
+
+function context(): Context {
+  const deadline = Date.now() + 60_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'bench-WimIngestFunction',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'local',
+    memoryLimitInMB: '1024',
+    awsRequestId: `bench-${Math.random()}`,
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+async function benchHandler(stack: ChildStack): Promise<number> {
+  const handler = createHandler(handlerEnv(stack));
+  const batchSize = functions.wimIngest.source.batchSize;
+  const records = traffic(Math.round(20_000 * scale), 13, 'handler');
+  const events: KinesisStreamEvent[] = [];
+  for (let i = 0; i < records.length; i += batchSize) events.push(kinesisEvent(records.slice(i, i + batchSize), i));
+  // One invocation at a time per shard, two shards: as Kinesis with parallelization factor 1 would run it.
+  let next = 0;
+  let failures = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: streams.wimRecords.shardCount }, async () => {
+      while (next < events.length) {
+        const result = await handler(events[next++] as KinesisStreamEvent, context());
+        failures += result.batchItemFailures.length;
+      }
+    }),
+  );
+  const perS = records.length / ((performance.now() - start) / 1000);
+  results.handler = { recordsPerS: Math.round(perS), records: records.length, batchSize, concurrentBatches: streams.wimRecords.shardCount, failures };
+  log(`handler              ${fmt(perS)} records/s (batches of ${batchSize}, ${streams.wimRecords.shardCount} in parallel, ${failures} failures)`);
+  return perS;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 4 and 5. End to end over MQTT
+// ---------------------------------------------------------------------------------------------------------------
+async function countedTrucks(queries: WimQueries, localDates: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const station of STATIONS) {
+    for (const date of localDates) total += (await queries.stationDay(station.stationId, date)).counters.trucksWeighed;
+  }
+  return total;
+}
+
+async function waitForCount(queries: WimQueries, dates: readonly string[], expected: number, timeoutMs: number): Promise<{ count: number; atMs: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let count = 0;
+  while (Date.now() < deadline) {
+    count = await countedTrucks(queries, dates);
+    if (count >= expected) return { count, atMs: Date.now() };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { count, atMs: Date.now() };
+}
+
+async function benchEndToEnd(stack: ChildStack, queries: WimQueries, rawPerS: number): Promise<void> {
+  const before = await countedTrucks(queries, datesAround());
+  const records = traffic(Math.round(20_000 * scale), 17, `e2e${Date.now()}`);
+  const start = Date.now();
+  await publishBulk(stack.mqttUrl, records, { inflight: 500 });
+  const published = Date.now();
+  const done = await waitForCount(queries, datesAround(), before + records.length, 120_000);
+  const processed = done.count - before;
+  const perS = (processed / (done.atMs - start)) * 1000;
+  results.endToEnd = {
+    recordsPerS: Math.round(perS),
+    records: records.length,
+    processed,
+    lost: records.length - processed,
+    publishSeconds: (published - start) / 1000,
+    shareOfRawBatchWrite: Number((perS / rawPerS).toFixed(3)),
+  };
+  log(
+    `end to end           ${fmt(perS)} records/s (${fmt(processed)}/${fmt(records.length)} counted, ${records.length - processed} lost; ` +
+      `${((perS / rawPerS) * 100).toFixed(0)} % of the raw batch-write rate)`,
+  );
+}
+
+function datesAround(): string[] {
+  const now = Date.now();
+  return [...new Set([shanghaiDate(now - 3_700_000), shanghaiDate(now)])];
+}
+
+async function benchLatency(stack: ChildStack): Promise<void> {
+  const ratePerS = 1000;
+  const records = traffic(Math.round(10_000 * scale), 19, `lat${Date.now()}`);
+  const arrivals = new Map<string, number>();
+  const officer = await connectAsync(stack.mqttUrl, { clientId: 'enforcement-bench', clean: true });
+  officer.on('message', (_topic, payload) => {
+    const alert = JSON.parse(payload.toString()) as { stationId: string; recordId: string };
+    arrivals.set(`${alert.stationId}#${alert.recordId}`, Date.now());
+  });
+  await officer.subscribeAsync('alerts/overload/+', { qos: 1 });
+  const result = await publishBulk(stack.mqttUrl, records, { inflight: 500, ratePerS });
+  await new Promise((r) => setTimeout(r, 3000));
+  await officer.endAsync();
+  const latencies: number[] = [];
+  for (const [key, at] of arrivals) {
+    const publishedAt = result.publishedAtMs.get(key);
+    if (publishedAt !== undefined) latencies.push(at - publishedAt);
+  }
+  latencies.sort((a, b) => a - b);
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+  results.latency = { ratePerS, records: records.length, alerts: latencies.length, p50Ms: p50, p99Ms: p99, maxMs: latencies.at(-1) };
+  log(`publish→alert        p50 ${p50} ms, p99 ${p99} ms, max ${latencies.at(-1)} ms (${latencies.length} alerts at ${ratePerS} records/s)`);
+  void bulkKey;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 7. Bundle sizes, built as the CDK stack builds them
+// ---------------------------------------------------------------------------------------------------------------
+async function benchBundles(): Promise<void> {
+  const sizes: Record<string, { runtimeSdkBytes: number; bundledSdkBytes: number }> = {};
+  for (const [name, spec] of Object.entries(functions)) {
+    const sizeWith = async (external: string[]) => {
+      const out = await build({
+        entryPoints: [resolve(repoRoot, spec.entry)],
+        bundle: true,
+        minify: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'esm',
+        mainFields: ['module', 'main'],
+        external,
+        write: false,
+        outfile: 'index.mjs',
+        banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+        logLevel: 'silent',
+      });
+      return out.outputFiles.reduce((sum, f) => sum + f.contents.length, 0);
+    };
+    sizes[name] = { runtimeSdkBytes: await sizeWith(['@aws-sdk/*']), bundledSdkBytes: await sizeWith([]) };
+    log(
+      `bundle ${name.padEnd(13)} ${(sizes[name].runtimeSdkBytes / 1024).toFixed(0)} KB minified as deployed (runtime's AWS SDK); ` +
+        `${(sizes[name].bundledSdkBytes / 1024).toFixed(0)} KB with the pinned SDK bundled`,
+    );
+  }
+  results.bundles = sizes;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+async function main(): Promise<void> {
+  log(`Qiongjian benchmark — node ${process.version}, ${results.cpus} cores, scale ${scale}`);
+  if (!skip.has('judgement')) benchJudgement();
+  const stack = await startChildStack();
+  try {
+    const ddb = documentClient(
+      new DynamoDBClient({ endpoint: stack.dynamodbUrl, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    );
+    const config = new DynamoDbWimConfigStore(ddb, localTableName('bench', tables.wimConfig));
+    for (const s of STATIONS) await config.putStation({ stationId: s.stationId, name: s.name, accuracyClass: s.accuracyClass });
+    const queries = new WimQueries(ddb, {
+      wimReadings: localTableName('bench', tables.wimReadings),
+      overLimitRecords: localTableName('bench', tables.overLimitRecords),
+      stationCounters: localTableName('bench', tables.stationCounters),
+    });
+    const rawPerS = await benchRawBatchWrite(ddb, localTableName('bench', tables.wimReadings));
+    if (!skip.has('handler')) await benchHandler(stack);
+    if (!skip.has('e2e')) await benchEndToEnd(stack, queries, rawPerS);
+    if (!skip.has('latency')) await benchLatency(stack);
+    const peak = stack.peakRssKb();
+    results.localStackPeakRssMb = Math.round(peak / 1024);
+    log(`local stack peak RSS ${Math.round(peak / 1024)} MB (child process, VmHWM)`);
+  } finally {
+    await stack.stop();
+  }
+  if (!skip.has('bundles')) await benchBundles();
+  mkdirSync(resolve(repoRoot, 'test-artifacts'), { recursive: true });
+  writeFileSync(resolve(repoRoot, 'test-artifacts/bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+  log('written test-artifacts/bench.json');
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
