@@ -119,6 +119,20 @@ export const tables = {
     ],
     envVar: 'OVER_LIMIT_RECORDS_TABLE',
   },
+  overloadAlerts: {
+    logicalId: 'OverloadAlerts',
+    // One item per alert that went out: the ledger that keeps a redelivered record from alerting twice, and the
+    // alert's lifecycle (acknowledgement) later.
+    partitionKey: { name: 'alertId', type: 'S' },
+    globalIndexes: [
+      {
+        indexName: 'byStation',
+        partitionKey: { name: 'stationId', type: 'S' },
+        sortKey: { name: 'measuredAtUtc', type: 'S' },
+      },
+    ],
+    envVar: 'OVERLOAD_ALERTS_TABLE',
+  },
   stationCounters: {
     logicalId: 'StationCounters',
     partitionKey: { name: 'stationId', type: 'S' },
@@ -196,8 +210,8 @@ export const functions = {
       parallelizationFactor: 1,
       maxRecordAgeS: 6 * 3600,
     },
-    readsTables: ['wimConfig'],
-    writesTables: ['wimReadings', 'overLimitRecords', 'stationCounters', 'deadLetters'],
+    readsTables: ['wimConfig', 'overloadAlerts'],
+    writesTables: ['wimReadings', 'overLimitRecords', 'overloadAlerts', 'stationCounters', 'deadLetters'],
     publishesTopicPrefixes: [topics.overloadAlertsPrefix],
     serviceName: 'wim-ingest',
   },

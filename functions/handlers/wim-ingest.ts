@@ -15,6 +15,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { commonEnv, functions, tables } from '../../infra/topology.ts';
+import { DynamoDbAlertLedger } from '../adapters/dynamodb/alert-ledger.ts';
 import { DynamoDbCounterStore } from '../adapters/dynamodb/counter-store.ts';
 import { DynamoDbDeadLetterStore } from '../adapters/dynamodb/dead-letter-store.ts';
 import { documentClientFromEnv } from '../adapters/dynamodb/document-client.ts';
@@ -47,6 +48,7 @@ export function createHandler(env: Env): WimIngestHandler {
     config: new DynamoDbWimConfigStore(ddb, requireEnv(env, tables.wimConfig.envVar)),
     readings: new DynamoDbReadingStore(ddb, requireEnv(env, tables.wimReadings.envVar), readingRetentionDays),
     overLimit: new DynamoDbOverLimitStore(ddb, requireEnv(env, tables.overLimitRecords.envVar)),
+    alertLedger: new DynamoDbAlertLedger(ddb, requireEnv(env, tables.overloadAlerts.envVar)),
     counters: new DynamoDbCounterStore(ddb, requireEnv(env, tables.stationCounters.envVar)),
     deadLetters: new DynamoDbDeadLetterStore(ddb, requireEnv(env, tables.deadLetters.envVar)),
     alerts: new IotAlertPublisher(iotData),

@@ -1,12 +1,13 @@
 /**
  * The WIM ingest use case: one stream batch in, readings, over-limit records, counters, alerts and dead letters out.
  *
- * Order matters for "nothing lost, nothing doubled" without transactions (dynalite has none):
- *   1. readings are written first (an idempotent overwrite),
- *   2. over-limit records are upserted, then their alert is published and marked as published,
- *   3. station counters are incremented last, guarded by the set of record ids already counted.
- * A crash anywhere leaves the record to be retried, and every step is safe to repeat. The one window that can repeat
- * an alert on the wire (published, then crashed before marking it) repeats it with the same `alertId`.
+ * "Nothing lost, nothing doubled" without transactions (dynalite has none), in two phases:
+ *   1. readings and over-limit records are written with BatchWriteItem: idempotent overwrites, since their content
+ *      derives from the record only;
+ *   2. then, in parallel, alerts (look the deterministic alert ids up in the alert ledger, publish the missing ones,
+ *      record them) and station counters (added only for record ids the counter has not counted yet).
+ * A failure anywhere reports the record for retry, and every step repeats safely. The one window that can repeat an
+ * alert on the wire (published, then the ledger write failed) repeats it with the same `alertId`.
  */
 import { ingestEnvelope, type IngestEnvelope } from '../contracts/ingest-envelope.ts';
 import { wimRecordV1, type WimRecordV1 } from '../contracts/wim-record.v1.ts';
@@ -19,8 +20,8 @@ import type { OverloadPermit, StationProfile } from '../domain/overload/types.ts
 import { deadLetterIdFor, type DeadLetter, type DeadLetterReason } from '../shared/dead-letter.ts';
 import { shanghaiHour } from '../shared/local-time.ts';
 import { topics } from '../../infra/topology.ts';
-import { buildOverloadAlert } from './alert.ts';
-import type { CounterContribution, JudgedReading, WimIngestPorts } from './ports.ts';
+import { buildOverloadAlert, overloadAlertId } from './alert.ts';
+import type { CounterContribution, JudgedReading, PublishedAlert, WimIngestPorts } from './ports.ts';
 
 export interface StreamRecordIn {
   /** Stream sequence number: the identifier reported back on failure. */
@@ -271,32 +272,65 @@ async function storeAndAlert(
   summary: IngestSummary,
   failed: Set<string>,
 ): Promise<void> {
+  // 1. The evidence first: readings and over-limit records, both idempotent overwrites, written in parallel.
+  const overLimit = judged.filter((j) => isOverLimitRecord(j.reading));
   try {
-    await ports.readings.putReadings(judged.map((j) => j.reading));
+    await Promise.all([ports.readings.putReadings(judged.map((j) => j.reading)), ports.overLimit.putRecords(overLimit.map((j) => j.reading))]);
     summary.readingsWritten += judged.length;
+    summary.overLimit += overLimit.length;
+    summary.enforceable += overLimit.filter((j) => j.reading.judgement.enforceable).length;
   } catch (error) {
     ports.logger.error('readings could not be written; the batch will be retried', { error: String(error) });
     for (const j of judged) failed.add(j.id);
     return;
   }
+  // 2. Then, independently of each other, the alerts and the counters: both are exactly-once on their own.
+  await Promise.all([
+    alertAll(
+      overLimit.filter((j) => j.reading.judgement.alertRequired),
+      ports,
+      options,
+      nowMs,
+      summary,
+      failed,
+    ),
+    countAll(judged, ports, options, summary, failed),
+  ]);
+}
 
-  const overLimit = judged.filter((j) => isOverLimitRecord(j.reading));
-  await forEachLimited(overLimit, options.alertConcurrency ?? 16, async (j) => {
-    summary.overLimit++;
-    if (j.reading.judgement.enforceable) summary.enforceable++;
+async function alertAll(
+  due: readonly Judged[],
+  ports: WimIngestPorts,
+  options: IngestOptions,
+  nowMs: number,
+  summary: IngestSummary,
+  failed: Set<string>,
+): Promise<void> {
+  if (due.length === 0) return;
+  let published: ReadonlySet<string>;
+  try {
+    published = await ports.alertLedger.publishedAmong(due.map((j) => overloadAlertId(j.reading.record.stationId, j.reading.record.recordId)));
+  } catch (error) {
+    ports.logger.error('alert ledger could not be read; the records will be retried', { error: String(error) });
+    for (const j of due) failed.add(j.id);
+    return;
+  }
+  const sent: Array<{ judged: Judged; record: PublishedAlert }> = [];
+  await forEachLimited(due, options.alertConcurrency ?? 32, async (j) => {
+    const alert = buildOverloadAlert(j.reading, nowMs);
+    if (published.has(alert.alertId)) {
+      summary.alertsAlreadyPublished++;
+      return;
+    }
     try {
-      const upserted = await ports.overLimit.upsert(j.reading, nowMs);
-      if (!j.reading.judgement.alertRequired) return;
-      if (upserted.alertPublishedAt) {
-        summary.alertsAlreadyPublished++;
-        return;
-      }
-      const alert = buildOverloadAlert(j.reading, Date.parse(upserted.raisedAt));
       await ports.alerts.publish(topics.overloadAlerts(j.reading.record.stationId), alert);
-      await ports.overLimit.markAlertPublished(j.reading, alert, new Date(ports.nowMs()).toISOString());
       summary.alertsPublished++;
+      sent.push({
+        judged: j,
+        record: { alert, plateKey: j.reading.plateKey, measuredAtUtc: new Date(j.reading.measuredAtMs).toISOString(), publishedAt: new Date(ports.nowMs()).toISOString() },
+      });
     } catch (error) {
-      ports.logger.error('over-limit record or alert failed; the record will be retried', {
+      ports.logger.error('alert could not be published; the record will be retried', {
         stationId: j.reading.record.stationId,
         recordId: j.reading.record.recordId,
         error: String(error),
@@ -304,10 +338,25 @@ async function storeAndAlert(
       failed.add(j.id);
     }
   });
+  if (sent.length === 0) return;
+  try {
+    await ports.alertLedger.recordPublished(sent.map((s) => s.record));
+  } catch (error) {
+    // Retrying republishes these alerts with the same ids: the one window in which a subscriber can see one twice.
+    ports.logger.error('published alerts could not be recorded; the records will be retried', { error: String(error) });
+    for (const s of sent) failed.add(s.judged.id);
+  }
+}
 
+async function countAll(
+  judged: readonly Judged[],
+  ports: WimIngestPorts,
+  options: IngestOptions,
+  summary: IngestSummary,
+  failed: Set<string>,
+): Promise<void> {
   const groups = new Map<string, { stationId: string; localHour: string; members: Judged[] }>();
   for (const j of judged) {
-    if (failed.has(j.id)) continue;
     const localHour = shanghaiHour(j.reading.measuredAtMs);
     const key = `${j.reading.record.stationId}\n${localHour}`;
     let group = groups.get(key);

@@ -30,18 +30,29 @@ export interface ReadingStore {
   putReadings(readings: readonly JudgedReading[]): Promise<void>;
 }
 
-export interface OverLimitUpsertResult {
-  /** When an alert for this record was already published by an earlier delivery. */
-  readonly alertPublishedAt?: string;
-  /** When Qiongjian first stored the over-limit record (stable across redeliveries). */
-  readonly raisedAt: string;
+export interface OverLimitStore {
+  /**
+   * Writes the over-limit records (an idempotent overwrite: their content derives from the record and its judgement
+   * only; what changes later, the alert and its acknowledgement, lives in the alert ledger).
+   */
+  putRecords(readings: readonly JudgedReading[]): Promise<void>;
 }
 
-export interface OverLimitStore {
-  /** Creates or refreshes the over-limit record; never resets its alert or acknowledgement state. */
-  upsert(reading: JudgedReading, nowMs: number): Promise<OverLimitUpsertResult>;
-  /** Records that the alert went out, with the alert as published (the evidence the console shows). */
-  markAlertPublished(reading: JudgedReading, alert: OverloadAlertV1, publishedAt: string): Promise<void>;
+export interface PublishedAlert {
+  readonly alert: OverloadAlertV1;
+  readonly plateKey: string;
+  readonly measuredAtUtc: string;
+  readonly publishedAt: string;
+}
+
+export interface AlertLedger {
+  /** Which of these alert ids were published by an earlier delivery. */
+  publishedAmong(alertIds: readonly string[]): Promise<ReadonlySet<string>>;
+  /**
+   * Records alerts as published. Called only for ids `publishedAmong` did not return; records of one station are
+   * processed one batch at a time (one stream shard per station), so nothing else writes these ids meanwhile.
+   */
+  recordPublished(alerts: readonly PublishedAlert[]): Promise<void>;
 }
 
 export interface CounterContribution {
@@ -84,6 +95,7 @@ export interface WimIngestPorts {
   readonly config: WimConfigSource;
   readonly readings: ReadingStore;
   readonly overLimit: OverLimitStore;
+  readonly alertLedger: AlertLedger;
   readonly counters: CounterStore;
   readonly deadLetters: DeadLetterStore;
   readonly alerts: AlertPublisher;

@@ -5,7 +5,7 @@
  * dynalite has no TTL, streams or transactions (docs/local-stack.md): TTL specifications are skipped, so expired items
  * stay until the process ends — readers must filter expired items anyway, because DynamoDB deletes them lazily too.
  */
-import type { Server } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -15,9 +15,8 @@ import {
   type TableDescription,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { type TableSpec, tables as topologyTables } from '../topology.ts';
-import { closeServer, listen } from './listen.ts';
+import { PortInUseError } from './listen.ts';
 import { localTableName } from './names.ts';
 
 export interface LocalDynamo {
@@ -26,16 +25,35 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-/** Starts dynalite in memory on `port` (0 = random); tables become ACTIVE immediately. */
+/**
+ * Starts dynalite in memory on `port` (0 = random), on a worker thread of its own; tables become ACTIVE immediately.
+ * The worker is this process's second core at work: the main thread keeps the broker, rules and handlers.
+ */
 export async function startDynalite(options: { port?: number; host?: string } = {}): Promise<LocalDynamo> {
   const host = options.host ?? '127.0.0.1';
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const port = await listen(server, options.port ?? 8000, host, 'DYNAMODB_PORT');
+  const requestedPort = options.port ?? 8000;
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { port: requestedPort, host } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (message: { type: string; port?: number; code?: string; message?: string }) => {
+      if (message.type === 'listening' && message.port !== undefined) resolve(message.port);
+      else {
+        void worker.terminate();
+        reject(message.code === 'EADDRINUSE' ? new PortInUseError(requestedPort, host, 'DYNAMODB_PORT') : new Error(`dynalite: ${message.message}`));
+      }
+    });
+  });
+  // The worker must not keep the process alive on its own (Ctrl-C, tests); close() ends it.
+  worker.unref();
   return {
     endpoint: `http://${host}:${port}`,
     port,
-    // dynalite's close() also closes its LevelDB store; closeServer drops the SDK's keep-alive sockets first.
-    close: () => closeServer(server),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+      worker.postMessage('close');
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
+      await worker.terminate();
+    },
   };
 }
 

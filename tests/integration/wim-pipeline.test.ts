@@ -68,6 +68,7 @@ describe('WIM pipeline on the embedded stack', () => {
       wimReadings: stack.tableName('wimReadings'),
       overLimitRecords: stack.tableName('overLimitRecords'),
       stationCounters: stack.tableName('stationCounters'),
+      overloadAlerts: stack.tableName('overloadAlerts'),
     });
     deadLetters = new DynamoDbDeadLetterStore(ddb, stack.tableName('deadLetters'));
 
@@ -117,17 +118,19 @@ describe('WIM pipeline on the embedded stack', () => {
     expect(await queries.reading(station, 'lane-zero')).toBeUndefined();
 
     const overLimit = await queries.overLimitByStation(station, '2000-01-01T00:00:00.000Z', '2100-01-01T00:00:00.000Z');
-    expect(overLimit.items.map((i) => [i.recordId, i.alertStatus]).sort()).toEqual([
-      ['enforce', 'open'],
-      ['hundred', 'open'],
+    expect(overLimit.items.map((i) => [i.recordId, i.disposition]).sort()).toEqual([
+      ['enforce', 'alerted'],
+      ['hundred', 'alerted'],
       ['permitted', 'permitted'],
       ['tolerated', 'below-tolerance'],
     ]);
     const byPlate = await queries.overLimitByPlate('琼B·P0001'.replace('·', '') + '#yellow');
     expect(byPlate.items.map((i) => i.permitId)).toEqual(['HN-E2E-0001']);
     const byAlert = await queries.overLimitByAlertId(overloadAlertId(station, 'enforce'));
-    expect(byAlert?.alertPublishedAt).toEqual(expect.any(String));
-    expect(JSON.parse(String(byAlert?.alertJson))).toMatchObject({ recordId: 'enforce' });
+    expect(byAlert).toMatchObject({ recordId: 'enforce', grossWeightKg: 55_000 });
+    const alert = await queries.alert(overloadAlertId(station, 'enforce'));
+    expect(alert).toMatchObject({ status: 'open', stationId: station, publishedAt: expect.any(String) });
+    expect(JSON.parse(String(alert?.alertJson))).toEqual(alerts.find((a) => a.recordId === 'enforce'));
   });
 
   it('counts the station-day exactly and derives its 超限率', async () => {

@@ -14,7 +14,8 @@ import type {
   JudgedReading,
   LoggerPort,
   OverLimitStore,
-  OverLimitUpsertResult,
+  AlertLedger,
+  PublishedAlert,
   ReadingStore,
   WimConfigSource,
   WimIngestPorts,
@@ -48,20 +49,24 @@ export class MemoryReadings implements ReadingStore {
 }
 
 export class MemoryOverLimit implements OverLimitStore {
-  readonly items = new Map<string, { reading: JudgedReading; raisedAt: string; alertPublishedAt?: string; alert?: OverloadAlertV1 }>();
-  async upsert(reading: JudgedReading, nowMs: number): Promise<OverLimitUpsertResult> {
-    const key = `${reading.record.stationId}/${reading.record.recordId}`;
-    const existing = this.items.get(key);
-    const raisedAt = existing?.raisedAt ?? new Date(nowMs).toISOString();
-    this.items.set(key, { ...existing, reading, raisedAt });
-    return { raisedAt, ...(existing?.alertPublishedAt ? { alertPublishedAt: existing.alertPublishedAt } : {}) };
+  readonly items = new Map<string, JudgedReading>();
+  async putRecords(readings: readonly JudgedReading[]) {
+    for (const r of readings) this.items.set(`${r.record.stationId}/${r.record.recordId}`, r);
   }
-  async markAlertPublished(reading: JudgedReading, alert: OverloadAlertV1, publishedAt: string) {
-    const key = `${reading.record.stationId}/${reading.record.recordId}`;
-    const existing = this.items.get(key);
-    if (!existing) throw new Error(`no over-limit record ${key}`);
-    existing.alertPublishedAt ??= publishedAt;
-    existing.alert ??= alert;
+}
+
+export class MemoryAlertLedger implements AlertLedger {
+  readonly items = new Map<string, PublishedAlert>();
+  failNext = 0;
+  async publishedAmong(alertIds: readonly string[]) {
+    return new Set(alertIds.filter((id) => this.items.has(id)));
+  }
+  async recordPublished(alerts: readonly PublishedAlert[]) {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('injected ledger failure');
+    }
+    for (const a of alerts) this.items.set(a.alert.alertId, a);
   }
 }
 
@@ -124,9 +129,10 @@ export function memoryPorts(nowMs: () => number) {
   const config = new MemoryConfig();
   const readings = new MemoryReadings();
   const overLimit = new MemoryOverLimit();
+  const alertLedger = new MemoryAlertLedger();
   const counters = new MemoryCounters();
   const deadLetters = new MemoryDeadLetters();
   const alerts = new MemoryAlerts();
-  const ports: WimIngestPorts = { config, readings, overLimit, counters, deadLetters, alerts, logger: silentLogger, nowMs };
-  return { ports, config, readings, overLimit, counters, deadLetters, alerts };
+  const ports: WimIngestPorts = { config, readings, overLimit, alertLedger, counters, deadLetters, alerts, logger: silentLogger, nowMs };
+  return { ports, config, readings, overLimit, alertLedger, counters, deadLetters, alerts };
 }

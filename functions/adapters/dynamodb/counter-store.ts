@@ -9,8 +9,8 @@ import type { StationCountersValue } from '../../domain/overload/station-stats.t
 import type { CounterContribution, CounterStore, CounterUpdate } from '../../wim/ports.ts';
 import { chunk, isConditionalCheckFailed } from './document-client.ts';
 
-/** Keeps the condition expression well below DynamoDB's 4 KB expression limit. */
-const idsPerUpdate = 40;
+/** ~30 characters of condition per id: 100 ids keep it below DynamoDB's 4 KB expression limit. */
+const idsPerUpdate = 100;
 
 export class DynamoDbCounterStore implements CounterStore {
   constructor(

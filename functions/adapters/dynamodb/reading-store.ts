@@ -2,45 +2,20 @@
  * Raw WIM readings: one item per (station, record id), written with BatchWriteItem. The item's content depends only on
  * the record and its judgement, so a redelivered record overwrites its reading with the same values.
  */
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JudgedReading, ReadingStore } from '../../wim/ports.ts';
 import { shanghaiDate } from '../../shared/local-time.ts';
-import { chunk, sleep } from './document-client.ts';
-
-const maxBatchWriteItems = 25;
-const maxUnprocessedRounds = 8;
+import { batchWriteAll } from './document-client.ts';
 
 export class DynamoDbReadingStore implements ReadingStore {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly retentionDays: number,
-    private readonly writeConcurrency = 8,
   ) {}
 
   async putReadings(readings: readonly JudgedReading[]): Promise<void> {
-    const requests = readings.map((reading) => ({ PutRequest: { Item: readingItem(reading, this.retentionDays) } }));
-    const batches = chunk(requests, maxBatchWriteItems);
-    let next = 0;
-    const workers = Array.from({ length: Math.min(this.writeConcurrency, batches.length) }, async () => {
-      while (next < batches.length) {
-        const batch = batches[next++];
-        if (batch) await this.writeBatch(batch);
-      }
-    });
-    await Promise.all(workers);
-  }
-
-  private async writeBatch(batch: Array<{ PutRequest: { Item: Record<string, unknown> } }>): Promise<void> {
-    let pending: typeof batch = batch;
-    for (let round = 0; pending.length > 0; round++) {
-      if (round >= maxUnprocessedRounds) {
-        throw new Error(`${pending.length} readings stayed unprocessed after ${maxUnprocessedRounds} BatchWriteItem rounds`);
-      }
-      if (round > 0) await sleep(Math.min(1000, 25 * 2 ** round));
-      const result = await this.ddb.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-      pending = (result.UnprocessedItems?.[this.tableName] as typeof batch | undefined) ?? [];
-    }
+    await batchWriteAll(this.ddb, this.tableName, readings.map((reading) => readingItem(reading, this.retentionDays)));
   }
 }
 

@@ -1,12 +1,16 @@
 /**
- * Station profiles and 大件运输 permits, in one table: `station#<id>` / `profile` and `permit#<plate>` / `<permitId>`.
- * Lookups are cached briefly per execution environment: a new permit or profile takes effect within the cache TTL.
+ * Station profiles and 大件运输 permits, in one table: `station#<id>` / `profile`, and all permits in one partition
+ * `permits` / `<plate>#<permitId>`. Permits are few (hundreds to a few thousand in force) and looked up for every
+ * over-limit truck, so the whole set is loaded at once and kept for the cache TTL instead of one query per plate.
+ * A new permit or profile therefore takes effect within the cache TTL (30 s by default).
  */
 import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AccuracyClass, OverloadPermit, StationProfile } from '../../domain/overload/types.ts';
 import { plateKey } from '../../domain/overload/plate.ts';
 import type { WimConfigSource } from '../../wim/ports.ts';
 import { chunk } from './document-client.ts';
+
+const permitsPartition = 'permits';
 
 interface CacheEntry<T> {
   readonly value: T;
@@ -20,7 +24,7 @@ export interface WimConfigStoreOptions {
 
 export class DynamoDbWimConfigStore implements WimConfigSource {
   private readonly stations = new Map<string, CacheEntry<StationProfile | undefined>>();
-  private readonly permits = new Map<string, CacheEntry<OverloadPermit[]>>();
+  private permits: CacheEntry<Map<string, OverloadPermit[]>> | undefined;
   private readonly cacheTtlMs: number;
   private readonly nowMs: () => number;
 
@@ -68,28 +72,38 @@ export class DynamoDbWimConfigStore implements WimConfigSource {
 
   async permitsForPlates(plates: readonly string[]): Promise<Map<string, OverloadPermit[]>> {
     const now = this.nowMs();
+    if (!this.permits || this.permits.expiresAtMs <= now) {
+      this.permits = { value: await this.loadPermits(), expiresAtMs: now + this.cacheTtlMs };
+    }
+    const all = this.permits.value;
     const result = new Map<string, OverloadPermit[]>();
-    await Promise.all(
-      plates.map(async (plate) => {
-        const cached = this.permits.get(plate);
-        let permits: OverloadPermit[];
-        if (cached && cached.expiresAtMs > now) {
-          permits = cached.value;
-        } else {
-          const page = await this.ddb.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': `permit#${plate}` },
-            }),
-          );
-          permits = (page.Items ?? []).map(permitFromItem);
-          this.permits.set(plate, { value: permits, expiresAtMs: now + this.cacheTtlMs });
-        }
-        if (permits.length > 0) result.set(plate, permits);
-      }),
-    );
+    for (const plate of plates) {
+      const permits = all.get(plate);
+      if (permits) result.set(plate, permits);
+    }
     return result;
+  }
+
+  private async loadPermits(): Promise<Map<string, OverloadPermit[]>> {
+    const byPlate = new Map<string, OverloadPermit[]>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': permitsPartition },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const permit = permitFromItem(item);
+        const plate = plateKey(permit.plate);
+        byPlate.set(plate, [...(byPlate.get(plate) ?? []), permit]);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return byPlate;
   }
 
   async putStation(profile: Omit<StationProfile, 'registered'>): Promise<void> {
@@ -104,10 +118,10 @@ export class DynamoDbWimConfigStore implements WimConfigSource {
     await this.ddb.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: `permit#${plate}`, sk: permit.permitId, ...permit, stationIds: permit.stationIds ? [...permit.stationIds] : undefined },
+        Item: { pk: permitsPartition, sk: `${plate}#${permit.permitId}`, ...permit, stationIds: permit.stationIds ? [...permit.stationIds] : undefined },
       }),
     );
-    this.permits.delete(plate);
+    this.permits = undefined;
   }
 }
 

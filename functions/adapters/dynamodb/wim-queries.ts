@@ -9,6 +9,7 @@ export interface WimTableNames {
   readonly wimReadings: string;
   readonly overLimitRecords: string;
   readonly stationCounters: string;
+  readonly overloadAlerts: string;
 }
 
 export interface Page<T> {
@@ -99,6 +100,12 @@ export class WimQueries {
       }),
     );
     return { items: page.Items ?? [], ...(page.LastEvaluatedKey ? { nextKey: page.LastEvaluatedKey } : {}) };
+  }
+
+  /** An alert as published, with its state. */
+  async alert(alertId: string): Promise<Record<string, unknown> | undefined> {
+    const result = await this.ddb.send(new GetCommand({ TableName: this.tables.overloadAlerts, Key: { alertId } }));
+    return result.Item;
   }
 
   async overLimitByAlertId(alertId: string): Promise<Record<string, unknown> | undefined> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultOverloadRules } from '../../../functions/domain/overload/rules-config.ts';
 import { ingestWimBatch, type StreamRecordIn } from '../../../functions/wim/ingest-service.ts';
+import { overloadAlertId } from '../../../functions/wim/alert.ts';
 import { memoryPorts } from '../../support/memory-ports.ts';
 import { sixAxleRecord, streamRecord } from '../../support/wim-records.ts';
 
@@ -104,14 +105,29 @@ describe('ingestWimBatch', () => {
     const first = await ingestWimBatch([streamRecord('1', underLimit), streamRecord('2', enforceable)], m.ports, options);
     expect(first.failedIds).toEqual(['2']);
     expect(m.alerts.published).toHaveLength(0);
-    // The failed record is not counted yet; the good one is.
-    expect(m.counters.stationTotal('hn-g98-test').trucksWeighed).toBe(1);
+    expect(m.alertLedger.items.size).toBe(0);
+    // Counting does not wait for the alert: both records are counted, and the retry must not count them again.
+    expect(m.counters.stationTotal('hn-g98-test').trucksWeighed).toBe(2);
 
     // Kinesis retries from the failed record on (here: the whole batch, as after a bisect).
     const retry = await ingestWimBatch([streamRecord('1', underLimit), streamRecord('2', enforceable)], m.ports, options);
     expect(retry.failedIds).toEqual([]);
     expect(m.alerts.published).toHaveLength(1);
     expect(m.counters.stationTotal('hn-g98-test')).toMatchObject({ trucksWeighed: 2, enforceable: 1 });
+  });
+
+  it('republishes with the same alert id when the published alert could not be recorded (the documented window)', async () => {
+    const m = setup();
+    m.alertLedger.failNext = 1;
+    const first = await ingestWimBatch([streamRecord('1', enforceable)], m.ports, options);
+    expect(first.failedIds).toEqual(['1']);
+    await ingestWimBatch([streamRecord('1', enforceable)], m.ports, options);
+    expect(m.alerts.published.map((p) => p.alert.alertId)).toEqual([overloadAlertId('hn-g98-test', 'enforce'), overloadAlertId('hn-g98-test', 'enforce')]);
+    expect([...m.alertLedger.items.keys()]).toEqual([overloadAlertId('hn-g98-test', 'enforce')]);
+    // A third delivery finds the ledger entry and stays silent.
+    await ingestWimBatch([streamRecord('1', enforceable)], m.ports, options);
+    expect(m.alerts.published).toHaveLength(2);
+    expect(m.counters.stationTotal('hn-g98-test').trucksWeighed).toBe(1);
   });
 
   it('retries every record of a group whose counters could not be updated, without double counting later', async () => {
@@ -146,7 +162,7 @@ describe('ingestWimBatch', () => {
     await ingestWimBatch([streamRecord('1', enforceable)], m.ports, options);
     expect(m.alerts.published).toHaveLength(0);
     const stored = m.overLimit.items.get('hn-g98-test/enforce');
-    expect(stored?.reading.judgement).toMatchObject({ permitted: true, permitId: 'HN-2026-0001', alertRequired: false });
+    expect(stored?.judgement).toMatchObject({ permitted: true, permitId: 'HN-2026-0001', alertRequired: false });
   });
 
   it('judges a record from an unregistered station with the default accuracy class', async () => {
