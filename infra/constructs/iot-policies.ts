@@ -17,7 +17,6 @@ import type { IConstruct } from 'constructs';
 import { topics } from '../topology.ts';
 
 /** IoT policy variable: the thing name of the certificate's attached thing, only set when client id == thing name. */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: IoT policy variable, must reach the policy JSON literally
 export const THING_NAME = '${iot:Connection.Thing.ThingName}';
 
 /** Builds a full IoT ARN from the resource part, e.g. `client/foo` → `arn:<partition>:iot:<region>:<account>:client/foo`. */

@@ -58,7 +58,6 @@ describe('IoT topic rule → Kinesis', () => {
           {
             Kinesis: {
               StreamName: { Ref: streamSpec.logicalId },
-              // biome-ignore lint/suspicious/noTemplateCurlyInString: IoT substitution template, literal on purpose
               PartitionKey: '${topic(2)}',
               RoleArn: Match.anyValue(),
             },
@@ -257,7 +256,6 @@ describe('IoT policies', () => {
     expect(Object.keys(policies).sort()).toEqual(['EnforcementClientPolicy', 'WimStationPolicy']);
     for (const policy of Object.values(policies)) {
       const json = JSON.stringify(policy.Properties.PolicyDocument);
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: IoT policy variable, literal on purpose
       expect(json).toContain('${iot:Connection.Thing.ThingName}');
       expect(json).not.toContain('Fn::Sub');
       expect(json).toContain('"Ref":"AWS::Partition"');

@@ -11,6 +11,7 @@ import { DynamoDbWimConfigStore } from '../../functions/adapters/dynamodb/wim-co
 import { WimQueries } from '../../functions/adapters/dynamodb/wim-queries.ts';
 import { overloadAlertV1, type OverloadAlertV1 } from '../../functions/contracts/overload-alert.v1.ts';
 import type { WimRecordV1 } from '../../functions/contracts/wim-record.v1.ts';
+import { plateKey } from '../../functions/domain/overload/plate.ts';
 import { shanghaiDate, toShanghaiIso } from '../../functions/shared/local-time.ts';
 import { overloadAlertId } from '../../functions/wim/alert.ts';
 import { publishRecords, type ScriptedItem } from '../../devices/simulator/scripted.ts';
@@ -124,7 +125,7 @@ describe('WIM pipeline on the embedded stack', () => {
       ['permitted', 'permitted'],
       ['tolerated', 'below-tolerance'],
     ]);
-    const byPlate = await queries.overLimitByPlate('琼B·P0001'.replace('·', '') + '#yellow');
+    const byPlate = await queries.overLimitByPlate(plateKey('琼B·P0001', 'yellow'));
     expect(byPlate.items.map((i) => i.permitId)).toEqual(['HN-E2E-0001']);
     const byAlert = await queries.overLimitByAlertId(overloadAlertId(station, 'enforce'));
     expect(byAlert).toMatchObject({ recordId: 'enforce', grossWeightKg: 55_000 });
