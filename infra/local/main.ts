@@ -11,14 +11,15 @@
  * Stdout carries exactly one `ready …` line (scripts wait for it) and, with --with-simulator, one line per overload
  * alert; diagnostics go to stderr. Start-up problems print one line, no stack trace, and exit 1.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { documentClient } from '../../functions/adapters/dynamodb/document-client.ts';
 import { DynamoDbWimConfigStore } from '../../functions/adapters/dynamodb/wim-config-store.ts';
 import { overloadAlertV1 } from '../../functions/contracts/overload-alert.v1.ts';
+import { readCliConfig } from '../../devices/simulator/main.ts';
+import { runSimulator } from '../../devices/simulator/run.ts';
 import { importWimConfig, parseWimConfig } from '../../devices/tools/wim-config.ts';
 import { topics } from '../topology.ts';
 import { enforcementClientPrefix } from './broker.ts';
@@ -63,30 +64,18 @@ function formatAlertLine(topic: string, payload: Buffer): string {
   );
 }
 
-async function startSimulator(stack: LocalStack): Promise<(() => Promise<void>) | undefined> {
-  const entry = resolve(repoRoot, 'devices/simulator/run.ts');
-  if (!existsSync(entry)) {
-    stderr('--with-simulator: devices/simulator/run.ts does not exist yet; the stack runs without a simulator');
-    return undefined;
-  }
-  const module = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
-  if (typeof module.runSimulator !== 'function') {
-    stderr('--with-simulator: devices/simulator/run.ts does not export runSimulator(options); the stack runs without a simulator');
-    return undefined;
-  }
-  const result: unknown = await (module.runSimulator as (options: object) => unknown)({
+/** The simulator, configured by the same SIM_* variables as `npm run simulate`, against this stack's broker. */
+async function startSimulator(stack: LocalStack): Promise<() => Promise<void>> {
+  const config = readCliConfig(process.env);
+  const simulator = await runSimulator({
     mqttUrl: stack.endpoints.mqttUrl,
-    iotDataUrl: stack.endpoints.iotDataUrl,
-    dynamodbUrl: stack.endpoints.dynamodbUrl,
-    env: stack.env,
+    ratePerStationPerS: config.ratePerStationPerS,
+    overLimitShare: config.overLimitShare,
+    ...(config.seed === undefined ? {} : { seed: config.seed }),
+    ...(config.durationS > 0 ? { durationS: config.durationS } : {}),
     log: stderr,
   });
-  // A simulator may hand back a stop function (or an object with stop()); anything else is left to process exit.
-  if (typeof result === 'function') return async () => void (await (result as () => unknown)());
-  if (result !== null && typeof result === 'object' && typeof (result as { stop?: unknown }).stop === 'function') {
-    return async () => void (await (result as { stop: () => unknown }).stop());
-  }
-  return undefined;
+  return async () => void (await simulator.stop());
 }
 
 async function seedStations(stack: LocalStack, file: string): Promise<void> {
@@ -164,8 +153,7 @@ async function main(): Promise<void> {
     stops.push(async () => void (await alertClient.endAsync()));
     alertClient.on('message', (topic, payload) => process.stdout.write(`${formatAlertLine(topic, payload)}\n`));
     await alertClient.subscribeAsync(topics.overloadAlertsFilter, { qos: 1 });
-    const stopSimulator = await startSimulator(stack);
-    if (stopSimulator) stops.push(stopSimulator);
+    stops.push(await startSimulator(stack));
   }
 }
 
