@@ -4,10 +4,12 @@
  *
  * Context (`-c key=value` or cdk.json):
  * - `stackName` (default `Qiongjian`)
- * - `readingRetentionDays` (default 90), `deadLetterRetentionDays` (default 30)
+ * - `readingRetentionDays` (default 90), `deadLetterRetentionDays` (default 30), `positionRetentionDays` (default 183)
  * - `deletionProtection` (`true`/`false`, default false)
  * - `iteratorAgeAlarmMs` (default 60000)
  * - `alarmEmail` (optional)
+ * - `apiGatewayCloudWatchRole` (`true`/`false`, default true): create API Gateway's account-level logging role
+ * - `bundleAwsSdk` (`true`/`false`, default false): bundle the pinned AWS SDK instead of the runtime's
  */
 import { pathToFileURL } from 'node:url';
 import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
@@ -52,6 +54,8 @@ export function createStack(app: App, props: Partial<QiongjianStackProps> = {}):
   const stack = new QiongjianStack(app, stackName, {
     readingRetentionDays: contextNumber(app, 'readingRetentionDays'),
     deadLetterRetentionDays: contextNumber(app, 'deadLetterRetentionDays'),
+    positionRetentionDays: contextNumber(app, 'positionRetentionDays'),
+    apiGatewayCloudWatchRole: contextBoolean(app, 'apiGatewayCloudWatchRole'),
     deletionProtection: contextBoolean(app, 'deletionProtection'),
     iteratorAgeAlarmMs: contextNumber(app, 'iteratorAgeAlarmMs'),
     alarmEmail: alarmEmail || undefined,

@@ -91,6 +91,17 @@ export const topics = {
   overloadAlertsFilter: 'alerts/overload/+',
   overloadAlerts: (stationId: string) => `alerts/overload/${stationId}`,
   overloadAlertsPrefix: 'alerts/overload',
+  /** A vehicle terminal publishes telemetry here (QoS 1): single reports or dead-zone batches. */
+  fleetTelemetryFilter: 'fleet/+/telemetry',
+  fleetTelemetry: (deviceId: string) => `fleet/${deviceId}/telemetry`,
+  /** A terminal's `online` / `offline` status (its last will). */
+  fleetStatus: (deviceId: string) => `fleet/${deviceId}/status`,
+  /** Supervisors subscribe here (QoS 1), e.g. `alerts/supervision/coach/+` or `alerts/supervision/#`. */
+  supervisionAlertsFilter: 'alerts/supervision/#',
+  supervisionAlerts: (category: string, deviceId: string) => `alerts/supervision/${category}/${deviceId}`,
+  supervisionAlertsPrefix: 'alerts/supervision',
+  /** AWS IoT lifecycle events (connect/disconnect), published by the broker itself. */
+  presenceEventsFilter: '$aws/events/presence/+/+',
 } as const;
 
 export const tables = {
@@ -161,6 +172,50 @@ export const tables = {
     globalIndexes: [],
     envVar: 'WIM_CONFIG_TABLE',
   },
+  vehicles: {
+    logicalId: 'Vehicles',
+    partitionKey: { name: 'deviceId', type: 'S' },
+    globalIndexes: [
+      { indexName: 'byPlate', partitionKey: { name: 'plateKey', type: 'S' } },
+      { indexName: 'byOperator', partitionKey: { name: 'operator', type: 'S' }, sortKey: { name: 'deviceId', type: 'S' } },
+    ],
+    envVar: 'VEHICLES_TABLE',
+  },
+  vehicleState: {
+    logicalId: 'VehicleState',
+    // One item per vehicle: the rule engine's state, read once and written once per batch.
+    partitionKey: { name: 'deviceId', type: 'S' },
+    globalIndexes: [],
+    envVar: 'VEHICLE_STATE_TABLE',
+  },
+  positions: {
+    logicalId: 'Positions',
+    partitionKey: { name: 'deviceId', type: 'S' },
+    sortKey: { name: 'tsSeq', type: 'S' },
+    globalIndexes: [],
+    timeToLiveAttribute: 'expiresAtEpochS',
+    envVar: 'POSITIONS_TABLE',
+  },
+  violations: {
+    logicalId: 'Violations',
+    partitionKey: { name: 'violationId', type: 'S' },
+    globalIndexes: [
+      { indexName: 'byVehicle', partitionKey: { name: 'deviceId', type: 'S' }, sortKey: { name: 'startUtc', type: 'S' } },
+      { indexName: 'byOperator', partitionKey: { name: 'operator', type: 'S' }, sortKey: { name: 'startUtc', type: 'S' } },
+      { indexName: 'byCategory', partitionKey: { name: 'category', type: 'S' }, sortKey: { name: 'startUtc', type: 'S' } },
+      { indexName: 'byType', partitionKey: { name: 'type', type: 'S' }, sortKey: { name: 'startUtc', type: 'S' } },
+    ],
+    envVar: 'VIOLATIONS_TABLE',
+  },
+  vehicleEvents: {
+    logicalId: 'VehicleEvents',
+    // Terminal alarms, presence (connect/disconnect), late and unregistered reports: the vehicle's event log.
+    partitionKey: { name: 'deviceId', type: 'S' },
+    sortKey: { name: 'tsKind', type: 'S' },
+    globalIndexes: [],
+    timeToLiveAttribute: 'expiresAtEpochS',
+    envVar: 'VEHICLE_EVENTS_TABLE',
+  },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof tables;
@@ -171,6 +226,12 @@ export const streams = {
     shardCount: 2,
     retentionHours: 24,
     envVar: 'WIM_RECORD_STREAM',
+  },
+  fleetTelemetry: {
+    logicalId: 'FleetTelemetryStream',
+    shardCount: 2,
+    retentionHours: 24,
+    envVar: 'FLEET_TELEMETRY_STREAM',
   },
 } as const satisfies Record<string, StreamSpec>;
 
@@ -190,6 +251,24 @@ export const topicRules = {
       "timestamp() AS receivedAtMs, clientid() AS clientId FROM 'wim/+/records'",
     sqlVersion: '2016-03-23',
     action: { kind: 'kinesis', stream: 'wimRecords', partitionKeyTemplate: '${topic(2)}' },
+  },
+  fleetTelemetryIngest: {
+    ruleName: 'qiongjian_fleet_telemetry_ingest',
+    description: 'Vehicle telemetry to the fleet stream, partitioned by device so each vehicle stays in order',
+    sql:
+      "SELECT encode(*, 'base64') AS payloadBase64, topic() AS topic, topic(2) AS topicDeviceId, " +
+      "timestamp() AS receivedAtMs, clientid() AS clientId FROM 'fleet/+/telemetry'",
+    sqlVersion: '2016-03-23',
+    action: { kind: 'kinesis', stream: 'fleetTelemetry', partitionKeyTemplate: '${topic(2)}' },
+  },
+  fleetPresence: {
+    ruleName: 'qiongjian_fleet_presence',
+    description: 'AWS IoT lifecycle events (connected/disconnected) into the same stream, in order with the telemetry',
+    sql:
+      "SELECT encode(*, 'base64') AS payloadBase64, topic() AS topic, topic(5) AS topicDeviceId, " +
+      "timestamp() AS receivedAtMs, clientid() AS clientId FROM '$aws/events/presence/+/+'",
+    sqlVersion: '2016-03-23',
+    action: { kind: 'kinesis', stream: 'fleetTelemetry', partitionKeyTemplate: '${topic(5)}' },
   },
 } as const satisfies Record<string, TopicRuleSpec>;
 
@@ -215,7 +294,89 @@ export const functions = {
     publishesTopicPrefixes: [topics.overloadAlertsPrefix],
     serviceName: 'wim-ingest',
   },
+  fleetIngest: {
+    logicalId: 'FleetIngestFunction',
+    entry: 'functions/handlers/fleet-ingest.ts',
+    handlerExport: 'handler',
+    memoryMb: 1024,
+    timeoutS: 60,
+    source: {
+      stream: 'fleetTelemetry',
+      batchSize: 500,
+      maxBatchingWindowS: 0,
+      maxRetryAttempts: 5,
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      parallelizationFactor: 1,
+      maxRecordAgeS: 6 * 3600,
+    },
+    readsTables: ['vehicles', 'vehicleState', 'violations'],
+    writesTables: ['vehicleState', 'positions', 'violations', 'vehicleEvents', 'deadLetters'],
+    publishesTopicPrefixes: [topics.supervisionAlertsPrefix],
+    serviceName: 'fleet-ingest',
+  },
 } as const satisfies Record<string, FunctionSpec>;
+
+/** A function run on a schedule (an EventBridge rule in the cloud, a timer on the local stack). */
+export interface ScheduledFunctionSpec {
+  readonly logicalId: string;
+  readonly entry: string;
+  readonly handlerExport: string;
+  readonly memoryMb: number;
+  readonly timeoutS: number;
+  readonly rateMinutes: number;
+  readonly readsTables: readonly TableName[];
+  readonly writesTables: readonly TableName[];
+  readonly publishesTopicPrefixes: readonly string[];
+  readonly serviceName: string;
+}
+
+export const scheduledFunctions = {
+  fleetSweep: {
+    logicalId: 'FleetSweepFunction',
+    entry: 'functions/handlers/fleet-sweep.ts',
+    handlerExport: 'handler',
+    memoryMb: 512,
+    timeoutS: 120,
+    rateMinutes: 5,
+    readsTables: ['vehicles', 'vehicleState', 'violations'],
+    writesTables: ['vehicleState', 'violations', 'vehicleEvents'],
+    publishesTopicPrefixes: [topics.supervisionAlertsPrefix],
+    serviceName: 'fleet-sweep',
+  },
+} as const satisfies Record<string, ScheduledFunctionSpec>;
+
+export type ScheduledFunctionName = keyof typeof scheduledFunctions;
+
+/** A function behind the HTTP API (API Gateway in the cloud, the local stack's HTTP port under /api locally). */
+export interface ApiFunctionSpec {
+  readonly logicalId: string;
+  readonly entry: string;
+  readonly handlerExport: string;
+  readonly memoryMb: number;
+  readonly timeoutS: number;
+  /** Path prefixes it serves, e.g. `/vehicles`. */
+  readonly pathPrefixes: readonly string[];
+  readonly readsTables: readonly TableName[];
+  readonly writesTables: readonly TableName[];
+  readonly serviceName: string;
+}
+
+export const apiFunctions = {
+  registryApi: {
+    logicalId: 'RegistryApiFunction',
+    entry: 'functions/handlers/registry-api.ts',
+    handlerExport: 'handler',
+    memoryMb: 512,
+    timeoutS: 15,
+    pathPrefixes: ['/vehicles', '/vehicles:import'],
+    readsTables: ['vehicles'],
+    writesTables: ['vehicles'],
+    serviceName: 'registry-api',
+  },
+} as const satisfies Record<string, ApiFunctionSpec>;
+
+export type ApiFunctionName = keyof typeof apiFunctions;
 
 export type FunctionName = keyof typeof functions;
 
@@ -229,6 +390,8 @@ export const commonEnv = {
   deadLetterRetentionDays: 'DEAD_LETTER_RETENTION_DAYS',
   /** Optional override of the DynamoDB endpoint (local stack or another compatible server). */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+  /** Days a vehicle's positions and events are kept (≥ 6 months: 道路运输车辆动态监督管理办法). */
+  positionRetentionDays: 'POSITION_RETENTION_DAYS',
 } as const;
 
 /** Local table name for a table spec; in the cloud CloudFormation names tables. */

@@ -14,3 +14,17 @@ export const ingestEnvelope = z.object({
 });
 
 export type IngestEnvelope = z.infer<typeof ingestEnvelope>;
+
+/**
+ * The same envelope from the fleet rules (`qiongjian_fleet_telemetry_ingest`, `qiongjian_fleet_presence`): the device
+ * id comes from the topic (`fleet/{deviceId}/telemetry`, or `$aws/events/presence/{event}/{clientId}`).
+ */
+export const fleetEnvelope = z.object({
+  payloadBase64: z.string(),
+  topic: z.string().min(1),
+  topicDeviceId: z.string().min(1),
+  receivedAtMs: z.number().int().nonnegative(),
+  clientId: z.string().optional(),
+});
+
+export type FleetEnvelope = z.infer<typeof fleetEnvelope>;

@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 export type DeadLetterSource =
   /** The handler rejected the record (not JSON, schema, implausible values, station mismatch). */
   | 'wim-ingest'
+  /** The fleet handler rejected a telemetry or presence message. */
+  | 'fleet-ingest'
   /** The IoT rule's action failed (cloud: the rule's SQS error action; local: the rules engine). */
   | 'iot-rule-error'
   /** The stream's event source mapping gave up on a batch after its retries (the on-failure destination). */
@@ -17,6 +19,7 @@ export type DeadLetterReason =
   | 'not-json'
   | 'schema-invalid'
   | 'station-mismatch'
+  | 'device-mismatch'
   | 'implausible'
   | 'duplicate-conflict'
   | 'rule-action-failed'
@@ -30,6 +33,8 @@ export interface DeadLetter {
   readonly details: readonly string[];
   readonly topic?: string;
   readonly stationId?: string;
+  /** For fleet messages: the device id of the topic. */
+  readonly deviceId?: string;
   /** The original payload, byte for byte. */
   readonly payloadBase64?: string;
   readonly receivedAtMs: number;

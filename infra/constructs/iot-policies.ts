@@ -1,8 +1,10 @@
 /**
- * AWS IoT Core policy documents for the two kinds of MQTT clients Qiongjian knows:
+ * AWS IoT Core policy documents for the four kinds of MQTT clients Qiongjian knows:
  *
- * - a WIM station (weigh-in-motion lane controller) that only publishes its own records, and
- * - an enforcement client (officer tablet, roadside display, back-office consumer) that only receives overload alerts.
+ * - a WIM station (weigh-in-motion lane controller) that only publishes its own records,
+ * - an enforcement client (officer tablet, roadside display, back-office consumer) that only receives overload alerts,
+ * - a vehicle terminal (车载终端) that only publishes its own telemetry and status, and
+ * - a supervisor client (监控平台 / supervision console) that only receives supervision alerts.
  *
  * The documents are built by plain functions so that tests can check them without synthesizing a stack, and so that the
  * local broker (infra/local) can enforce the very same rules. Every resource is an ARN produced by an injected builder:
@@ -84,6 +86,43 @@ export function stationPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
  */
 export function enforcementClientPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
   const prefix = topics.overloadAlertsPrefix;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      connectAsOwnThing(arn),
+      { Effect: 'Allow', Action: ['iot:Subscribe'], Resource: [arn(`topicfilter/${prefix}/*`)] },
+      { Effect: 'Allow', Action: ['iot:Receive'], Resource: [arn(`topic/${prefix}/*`)] },
+    ],
+  };
+}
+
+/**
+ * Vehicle terminal (车载终端): connect as itself, publish its telemetry on `fleet/<own thing name>/telemetry` and its
+ * status (the last will) on `fleet/<own thing name>/status`, and nothing else: no subscribe/receive, no other
+ * vehicle's topic. The thing name is the device id; the telemetry rule reads it from `topic(2)` (and the presence rule
+ * from the client id, which `iot:Connect` pins to the thing name), so a terminal cannot report for another vehicle.
+ */
+export function vehicleTerminalPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      connectAsOwnThing(arn),
+      {
+        Effect: 'Allow',
+        Action: ['iot:Publish'],
+        Resource: [arn(`topic/${topics.fleetTelemetry(THING_NAME)}`), arn(`topic/${topics.fleetStatus(THING_NAME)}`)],
+      },
+    ],
+  };
+}
+
+/**
+ * Supervisor client (transport-authority console, operator's monitoring seat): connect as its own thing, subscribe to
+ * and receive supervision alerts — all of them (`alerts/supervision/#`) or a subset such as
+ * `alerts/supervision/coach/+`. It can publish nothing.
+ */
+export function supervisorClientPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
+  const prefix = topics.supervisionAlertsPrefix;
   return {
     Version: '2012-10-17',
     Statement: [

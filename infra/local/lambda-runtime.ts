@@ -63,12 +63,17 @@ export interface LocalEndpoints {
  * settings, IoT data endpoint), the ones the Lambda runtime sets (region, function name, memory), the endpoint
  * override that points the SDK at dynalite, and dummy credentials so the SDK never looks for a profile.
  */
-export function localFunctionEnv(spec: FunctionSpec, endpoints: LocalEndpoints, passThrough: HandlerEnv = {}): Record<string, string> {
+/** What the local runtime needs of any function spec: stream consumers, scheduled and API functions alike. */
+export type LocalFunctionSpec = Pick<FunctionSpec, 'logicalId' | 'readsTables' | 'writesTables' | 'serviceName' | 'memoryMb' | 'timeoutS'> & {
+  readonly source?: Pick<FunctionSpec['source'], 'stream'>;
+};
+
+export function localFunctionEnv(spec: LocalFunctionSpec, endpoints: LocalEndpoints, passThrough: HandlerEnv = {}): Record<string, string> {
   const region = endpoints.region ?? localRegion;
   const env: Record<string, string> = {};
   const declaredTables = new Set<TableName>([...spec.readsTables, ...spec.writesTables]);
   for (const name of declaredTables) env[tables[name].envVar] = localTableName(endpoints.stage, tables[name]);
-  env[streams[spec.source.stream].envVar] = localStreamName(endpoints.stage, streams[spec.source.stream]);
+  if (spec.source) env[streams[spec.source.stream].envVar] = localStreamName(endpoints.stage, streams[spec.source.stream]);
   Object.assign(env, {
     POWERTOOLS_SERVICE_NAME: spec.serviceName,
     POWERTOOLS_METRICS_NAMESPACE: 'Qiongjian',
@@ -86,6 +91,7 @@ export function localFunctionEnv(spec: FunctionSpec, endpoints: LocalEndpoints, 
   for (const name of [
     commonEnv.readingRetentionDays,
     commonEnv.deadLetterRetentionDays,
+    commonEnv.positionRetentionDays,
     'POWERTOOLS_LOG_LEVEL',
     'POWERTOOLS_DEV',
     'POWERTOOLS_METRICS_DISABLED',

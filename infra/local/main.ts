@@ -21,6 +21,8 @@ import { overloadAlertV1 } from '../../functions/contracts/overload-alert.v1.ts'
 import { readCliConfig } from '../../devices/simulator/main.ts';
 import { runSimulator } from '../../devices/simulator/run.ts';
 import { importWimConfig, parseWimConfig } from '../../devices/tools/wim-config.ts';
+import { DynamoDbVehicleStore } from '../../functions/adapters/dynamodb/vehicle-store.ts';
+import { formatOfFileName, parseVehicleFile } from '../../functions/registry/import.ts';
 import { topics } from '../topology.ts';
 import { enforcementClientPrefix } from './broker.ts';
 import { PortInUseError } from './listen.ts';
@@ -85,6 +87,12 @@ async function seedStations(stack: LocalStack, file: string): Promise<void> {
   await importWimConfig(store, parsed.config);
 }
 
+async function seedVehicles(stack: LocalStack, file: string): Promise<void> {
+  const parsed = parseVehicleFile(await readFile(file, 'utf8'), formatOfFileName(file) ?? 'csv');
+  if (!parsed.ok) throw new UsageError(`${file}: ${parsed.errors.map((e) => `row ${e.row}: ${e.message}`).join('; ')}`);
+  await new DynamoDbVehicleStore(documentClient(stack.dynamo), stack.tableName('vehicles')).putMany(parsed.vehicles);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const unknown = args.filter((a) => a !== '--with-simulator');
@@ -108,6 +116,7 @@ async function main(): Promise<void> {
     enforcePolicies: flag('ENFORCE_IOT_POLICIES'),
     ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
     ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
+    ...(process.env.LOCAL_DEV_TOKEN ? { devToken: process.env.LOCAL_DEV_TOKEN } : {}),
     onDeadLetter: (dl) => stderr(`dead letter ${dl.source}/${dl.reason} ${dl.topic ?? ''}: ${dl.details[0] ?? ''}`),
     log: verbose ? stderr : () => {},
   });
@@ -116,6 +125,9 @@ async function main(): Promise<void> {
   // `npm run wim-config -- import`. LOCAL_STATIONS_FILE points at another file; an empty value loads none.
   const stationsFile = process.env.LOCAL_STATIONS_FILE ?? resolve(repoRoot, 'devices/fixtures/stations.json');
   if (stationsFile !== '') await seedStations(stack, stationsFile);
+  // Likewise the simulated fleet's registry (`npm run vehicles -- import`); LOCAL_VEHICLES_FILE, empty = none.
+  const vehiclesFile = process.env.LOCAL_VEHICLES_FILE ?? resolve(repoRoot, 'devices/fixtures/vehicles.csv');
+  if (vehiclesFile !== '') await seedVehicles(stack, vehiclesFile);
 
   const stops: Array<() => Promise<void>> = [];
   let stoppingSince: number | undefined;
@@ -146,6 +158,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     `ready mqtt=${endpoints.mqttUrl} dynamodb=${endpoints.dynamodbUrl} http=${endpoints.iotDataUrl}${endpoints.wsUrl ? ` ws=${endpoints.wsUrl}` : ''} stage=${stack.stage}\n`,
   );
+
+  stderr(`registry API: ${endpoints.iotDataUrl}/api/vehicles (header: authorization: Bearer ${stack.devToken})`);
 
   if (withSimulator) {
     // An enforcement-style console client: allowed by the enforcement policy even when policies are enforced.

@@ -10,7 +10,7 @@ export function localStreamName(stage: string, spec: StreamSpec): string {
   return `${stage}-${spec.logicalId}`;
 }
 
-export function localFunctionName(stage: string, spec: FunctionSpec): string {
+export function localFunctionName(stage: string, spec: Pick<FunctionSpec, 'logicalId'>): string {
   return `${stage}-${spec.logicalId}`;
 }
 

@@ -10,6 +10,7 @@
  * Everything (tables, streams, rules, functions and their settings) is read from topology; nothing is configured
  * twice. See docs/local-stack.md for what is emulated faithfully and what differs from AWS.
  */
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,23 @@ import { documentClient } from '../../functions/adapters/dynamodb/document-clien
 import { ingestEnvelope } from '../../functions/contracts/ingest-envelope.ts';
 import { numberFromEnv } from '../../functions/shared/aws-client-config.ts';
 import { type DeadLetter, deadLetterIdFor } from '../../functions/shared/dead-letter.ts';
-import { commonEnv, type FunctionName, functions, streams, type TableName, tables, topicRules } from '../topology.ts';
+import {
+  type ApiFunctionName,
+  type ApiFunctionSpec,
+  apiFunctions,
+  commonEnv,
+  type FunctionName,
+  functions,
+  type ScheduledFunctionName,
+  type ScheduledFunctionSpec,
+  scheduledFunctions,
+  streams,
+  type TableName,
+  tables,
+  topicRules,
+} from '../topology.ts';
+import { emulateLifecycleEvents } from './lifecycle.ts';
+import { mountRegistryApi } from './registry-routes.ts';
 import { type IotPolicies, type LocalBroker, policiesFromDocuments, startBroker } from './broker.ts';
 import { createTables, startDynalite } from './dynamodb.ts';
 import { HttpRouter } from './http-router.ts';
@@ -27,7 +44,7 @@ import { addHealthRoute, addIotDataRoutes } from './iot-data-shim.ts';
 import { type FailedBatch, KinesisEmulator } from './kinesis-emulator.ts';
 import { type HandlerFactory, LocalFunction, loadHandlerFactory, localFunctionEnv } from './lambda-runtime.ts';
 import { closeServer, listen } from './listen.ts';
-import { localFunctionName, localRegion, localStreamName, localTableName } from './names.ts';
+import { localAccountId, localFunctionName, localRegion, localStreamName, localTableName } from './names.ts';
 import { type RuleErrorReport, RulesEngine } from './rules-engine.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -56,6 +73,14 @@ export interface LocalStackOptions {
   readonly onDeadLetter?: (deadLetter: DeadLetter) => void;
   /** Handler factories to use instead of importing a function's `entry` (tests, benchmarks). */
   readonly functionOverrides?: Partial<Record<FunctionName, HandlerFactory>>;
+  /** Handler factories for API functions (tests). */
+  readonly apiOverrides?: Partial<Record<ApiFunctionName, HandlerFactory>>;
+  /** Bearer token for the local HTTP API. Default `local-dev-token`. */
+  readonly devToken?: string;
+  /** Handler factories for scheduled functions (tests). */
+  readonly scheduledOverrides?: Partial<Record<ScheduledFunctionName, HandlerFactory>>;
+  /** Timer interval per scheduled function in ms; default its rate in the topology; 0 = never (call runScheduled). */
+  readonly scheduleIntervalMs?: Partial<Record<ScheduledFunctionName, number>>;
   /** Concurrent invocations per function. Default 10. */
   readonly maxConcurrency?: number;
   /** Extra environment passed to handlers where the CDK stack would set it (retention days, log level). */
@@ -75,6 +100,12 @@ export interface LocalStack {
   readonly kinesis: KinesisEmulator;
   readonly rules: RulesEngine;
   readonly functions: Readonly<Record<FunctionName, LocalFunction>>;
+  readonly scheduled: Readonly<Record<ScheduledFunctionName, LocalFunction>>;
+  readonly api: Readonly<Record<ApiFunctionName, LocalFunction>>;
+  /** Bearer token the local HTTP API requires (`authorization: Bearer <devToken>`). */
+  readonly devToken: string;
+  /** Runs a scheduled function now (tests, and `npm run stack` users who do not want to wait for the timer). */
+  runScheduled(name: ScheduledFunctionName): Promise<unknown>;
   readonly dynamo: DynamoDBClient;
   readonly router: HttpRouter;
   tableName(name: TableName): string;
@@ -121,6 +152,21 @@ export function deadLettersFromFailedBatch(failed: FailedBatch, nowMs: number): 
     const payloadBase64 = record.data.toString('base64');
     return { ...base, deadLetterId: deadLetterIdFor(undefined, payloadBase64), payloadBase64, receivedAtMs: record.arrivalMs };
   });
+}
+
+/** The event an EventBridge schedule sends (a "Scheduled Event"), with fake but well-formed identifiers. */
+function scheduledEvent(spec: ScheduledFunctionSpec): Record<string, unknown> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: localAccountId,
+    time: new Date().toISOString(),
+    region: localRegion,
+    resources: [`arn:aws:events:${localRegion}:${localAccountId}:rule/${spec.logicalId}`],
+    detail: {},
+  };
 }
 
 async function loadPolicies(): Promise<IotPolicies> {
@@ -243,6 +289,42 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       localFunctions[name] = fn;
     }
 
+    // ── Scheduled functions (EventBridge schedules in the cloud): a timer here, and runScheduled() for tests ──────
+    const scheduled = {} as Record<ScheduledFunctionName, LocalFunction>;
+    for (const [name, spec] of Object.entries(scheduledFunctions) as Array<[ScheduledFunctionName, ScheduledFunctionSpec]>) {
+      const env = localFunctionEnv(spec, { stage, dynamodbUrl, iotDataUrl: endpoints.iotDataUrl }, options.passThroughEnv ?? process.env);
+      const factory = options.scheduledOverrides?.[name] ?? (await loadHandlerFactory(repoRoot, spec.entry));
+      const fn = new LocalFunction(factory(env), { functionName: localFunctionName(stage, spec), timeoutS: spec.timeoutS, memoryMb: spec.memoryMb, maxConcurrency: 1 });
+      scheduled[name] = fn;
+      const intervalMs = options.scheduleIntervalMs?.[name] ?? spec.rateMinutes * 60_000;
+      if (intervalMs > 0) {
+        const timer = setInterval(() => {
+          fn.invoke(scheduledEvent(spec)).catch((error: unknown) => log(`${fn.name} failed: ${String(error)}`));
+        }, intervalMs);
+        timer.unref();
+        closers.push(async () => clearInterval(timer));
+      }
+    }
+
+    // ── API functions behind the local HTTP port under /api (API Gateway with IAM auth in the cloud) ────────────
+    const devToken = options.devToken ?? 'local-dev-token';
+    const api = {} as Record<ApiFunctionName, LocalFunction>;
+    for (const [name, spec] of Object.entries(apiFunctions) as Array<[ApiFunctionName, ApiFunctionSpec]>) {
+      // Locally a bearer token stands in for the cloud's SigV4 (IAM) authorization.
+      const env = { ...localFunctionEnv(spec, { stage, dynamodbUrl, iotDataUrl: endpoints.iotDataUrl }, options.passThroughEnv ?? process.env), LOCAL_DEV_TOKEN: devToken };
+      const factory = options.apiOverrides?.[name] ?? (await loadHandlerFactory(repoRoot, spec.entry));
+      const fn = new LocalFunction(factory(env), { functionName: localFunctionName(stage, spec), timeoutS: spec.timeoutS, memoryMb: spec.memoryMb });
+      api[name] = fn;
+      mountRegistryApi(router, (event) => fn.invoke(event), { stage, log });
+    }
+
+    // ── AWS IoT lifecycle events, emulated: to the rules engine (presence rule) and to subscribers ───────────────
+    const stopLifecycle = emulateLifecycleEvents(broker.aedes, (topic, payload) => {
+      rules.handleMessage({ topic, payload });
+      void broker.publish(topic, payload, { qos: 0 }).catch(() => {});
+    });
+    closers.push(async () => stopLifecycle());
+
     // Rules last: no message is taken from the broker before something can consume it.
     rules.attach(broker.aedes);
     closers.push(async () => rules.detach());
@@ -267,6 +349,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       kinesis,
       rules,
       functions: localFunctions,
+      scheduled,
+      api,
+      devToken,
+      async runScheduled(name: ScheduledFunctionName) {
+        return scheduled[name].invoke(scheduledEvent(scheduledFunctions[name]));
+      },
       dynamo,
       router,
       tableName,

@@ -1,17 +1,23 @@
 /**
- * The Qiongjian (琼监) overload-enforcement pipeline on AWS, built entirely from `infra/topology.ts`:
+ * The Qiongjian (琼监) road-transport supervision system on AWS, built entirely from `infra/topology.ts`:
  *
  *   WIM station ──MQTT──▶ IoT Core ──topic rule──▶ Kinesis ──ESM──▶ wim-ingest Lambda ──▶ DynamoDB
  *                           │ errorAction                  │ on-failure          └──iot:Publish──▶ alerts/overload/<station>
  *                           ▼                              ▼
  *                       rule DLQ (SQS)              stream-failure DLQ (SQS)
  *
+ *   vehicle terminal ──MQTT──▶ IoT Core ──2 rules (telemetry, presence)──▶ Kinesis ──ESM──▶ fleet-ingest Lambda
+ *   EventBridge rate(5 min) ──▶ fleet-sweep Lambda                                     └─iot:Publish─▶ alerts/supervision/…
+ *   admin (SigV4) ──▶ API Gateway REST API (AWS_IAM) ──proxy──▶ registry-api Lambda ──▶ Vehicles table
+ *
+ * Every table, stream, topic rule and function comes from a loop over the topology (`tables`, `streams`,
+ * `topicRules`, `functions`, `scheduledFunctions`, `apiFunctions`); tests/infra/topology-drift.test.ts checks it.
  * The stack is environment-agnostic: no account, region or partition is hard-coded (ARNs come from
  * `Stack.formatArn`/`Aws.PARTITION`, the IoT data endpoint from a deploy-time lookup), so the same template deploys
  * to cn-north-1 / cn-northwest-1 and to global regions.
  */
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IAlarm, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import {
@@ -22,19 +28,25 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { CfnPolicy } from 'aws-cdk-lib/aws-iot';
 import { type CfnStream, Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import {
+  type ApiFunctionName,
+  type ApiFunctionSpec,
+  apiFunctions,
   type AttributeType as TopologyAttributeType,
   commonEnv,
   type FunctionName,
   type FunctionSpec,
   functions,
+  type ScheduledFunctionName,
+  type ScheduledFunctionSpec,
+  scheduledFunctions,
   type StreamName,
   type StreamSpec,
   streams,
@@ -44,9 +56,18 @@ import {
   type TopicRuleSpec,
   topicRules,
 } from '../topology.ts';
-import { enforcementClientPolicyDocument, stackIotArnBuilder, stationPolicyDocument } from '../constructs/iot-policies.ts';
+import { createHandlerFunction, type HandlerFunctionParts } from '../constructs/handler-function.ts';
+import { IamRestApi } from '../constructs/iam-rest-api.ts';
+import {
+  enforcementClientPolicyDocument,
+  stackIotArnBuilder,
+  stationPolicyDocument,
+  supervisorClientPolicyDocument,
+  vehicleTerminalPolicyDocument,
+} from '../constructs/iot-policies.ts';
 import { IotDataEndpoint } from '../constructs/iot-data-endpoint.ts';
 import { KinesisTopicRule } from '../constructs/kinesis-topic-rule.ts';
+import { ScheduledFunction } from '../constructs/scheduled-function.ts';
 import { StreamFunction } from '../constructs/stream-function.ts';
 
 /** Repository root (holds package-lock.json); topology entries are relative to it. */
@@ -54,6 +75,14 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export const DEFAULT_READING_RETENTION_DAYS = 90;
 export const DEFAULT_DEAD_LETTER_RETENTION_DAYS = 30;
+/** 道路运输车辆动态监督管理办法: dynamic monitoring data is kept at least 6 months. */
+export const DEFAULT_POSITION_RETENTION_DAYS = 183;
+export const MIN_REGULATORY_POSITION_RETENTION_DAYS = 183;
+export const API_STAGE_NAME = 'v1';
+/** CloudFormation logical id of the REST API (also how cdk-nag names it in findings). */
+export const API_LOGICAL_ID = 'Api';
+export const DEFAULT_API_THROTTLING_RATE_LIMIT = 50;
+export const DEFAULT_API_THROTTLING_BURST_LIMIT = 100;
 export const DEFAULT_ITERATOR_AGE_ALARM_MS = 60_000;
 export const METRICS_NAMESPACE = 'Qiongjian';
 
@@ -66,6 +95,16 @@ export interface QiongjianStackProps extends StackProps {
   readonly readingRetentionDays?: number;
   /** Days before DynamoDB TTL removes a dead letter (handler env DEAD_LETTER_RETENTION_DAYS). Default 30. */
   readonly deadLetterRetentionDays?: number;
+  /**
+   * Days a vehicle's positions and events are kept (handler env POSITION_RETENTION_DAYS). Default 183; less than
+   * that is allowed (test stages) but warned about, the regulation asks for at least 6 months.
+   */
+  readonly positionRetentionDays?: number;
+  /**
+   * Create API Gateway's account-level CloudWatch Logs role (`AWS::ApiGateway::Account`, one per account and region).
+   * Default true; set false if the account already has one that another stack manages.
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
   /** DynamoDB deletion protection on every table. Default false (tables are RETAINed on stack deletion anyway). */
   readonly deletionProtection?: boolean;
   /** Maximum Kinesis iterator age before the alarm fires. Default 60 000 ms. */
@@ -96,18 +135,29 @@ export class QiongjianStack extends Stack {
   readonly tables: Record<TableName, Table>;
   readonly streams: Record<StreamName, Stream>;
   readonly functions: Record<FunctionName, StreamFunction>;
+  readonly scheduledFunctions: Record<ScheduledFunctionName, ScheduledFunction>;
+  readonly apiFunctions: Record<ApiFunctionName, HandlerFunctionParts>;
+  /** The REST API in front of `apiFunctions`, IAM authorization on every method (none without API functions). */
+  readonly api: IamRestApi | undefined;
+  /** Per API function: a managed policy allowing every route (`<Name>Admin`) and one allowing GET only (`<Name>Reader`). */
+  readonly apiAdminPolicies: Record<ApiFunctionName, ManagedPolicy>;
+  readonly apiReaderPolicies: Record<ApiFunctionName, ManagedPolicy>;
   readonly topicRules: Record<TopicRuleName, KinesisTopicRule>;
   readonly iotDataEndpoint: IotDataEndpoint;
   readonly stationPolicy: CfnPolicy;
   readonly enforcementClientPolicy: CfnPolicy;
+  readonly vehicleTerminalPolicy: CfnPolicy;
+  readonly supervisorClientPolicy: CfnPolicy;
   readonly alarmTopic: Topic;
   readonly alarms: IAlarm[] = [];
   readonly readingRetentionDays: number;
   readonly deadLetterRetentionDays: number;
+  readonly positionRetentionDays: number;
 
   constructor(scope: Construct, id: string, props: QiongjianStackProps = {}) {
     super(scope, id, {
-      description: 'Qiongjian (琼监) overload enforcement: IoT Core → Kinesis → Lambda → DynamoDB, alerts over MQTT',
+      description:
+        'Qiongjian (琼监) road-transport supervision: WIM overload enforcement and vehicle supervision (IoT Core → Kinesis → Lambda → DynamoDB, alerts over MQTT), IAM-authorized admin API',
       ...props,
     });
     const projectRoot = props.projectRoot ?? REPO_ROOT;
@@ -119,6 +169,16 @@ export class QiongjianStack extends Stack {
       'deadLetterRetentionDays',
       props.deadLetterRetentionDays ?? DEFAULT_DEAD_LETTER_RETENTION_DAYS,
     );
+    this.positionRetentionDays = positiveInteger(
+      'positionRetentionDays',
+      props.positionRetentionDays ?? DEFAULT_POSITION_RETENTION_DAYS,
+    );
+    if (this.positionRetentionDays < MIN_REGULATORY_POSITION_RETENTION_DAYS) {
+      Annotations.of(this).addWarningV2(
+        'qiongjian:positionRetentionDays',
+        `positionRetentionDays=${this.positionRetentionDays}: vehicle positions must be kept at least 6 months (${MIN_REGULATORY_POSITION_RETENTION_DAYS} days) in production.`,
+      );
+    }
     const iotArn = stackIotArnBuilder(this);
 
     // ── DynamoDB ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -155,6 +215,7 @@ export class QiongjianStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       [commonEnv.readingRetentionDays]: String(this.readingRetentionDays),
       [commonEnv.deadLetterRetentionDays]: String(this.deadLetterRetentionDays),
+      [commonEnv.positionRetentionDays]: String(this.positionRetentionDays),
       [commonEnv.iotDataEndpoint]: this.iotDataEndpoint.url,
     };
     for (const [name, spec] of entriesOf<TableName, TableSpec>(tables)) {
@@ -176,6 +237,38 @@ export class QiongjianStack extends Stack {
       this.functions[name] = fn;
     }
 
+    this.scheduledFunctions = {} as Record<ScheduledFunctionName, ScheduledFunction>;
+    for (const [name, spec] of entriesOf<ScheduledFunctionName, ScheduledFunctionSpec>(scheduledFunctions)) {
+      const fn = new ScheduledFunction(this, spec.logicalId, {
+        spec,
+        projectRoot,
+        environment: { ...sharedEnv, POWERTOOLS_SERVICE_NAME: spec.serviceName },
+      });
+      this.grantFromSpec(fn, spec, iotArn);
+      this.scheduledFunctions[name] = fn;
+    }
+
+    // ── REST API (IAM-authorized) in front of the API functions ─────────────────────────────────────────────────
+    this.apiFunctions = {} as Record<ApiFunctionName, HandlerFunctionParts>;
+    this.apiAdminPolicies = {} as Record<ApiFunctionName, ManagedPolicy>;
+    this.apiReaderPolicies = {} as Record<ApiFunctionName, ManagedPolicy>;
+    const apiSpecs = entriesOf<ApiFunctionName, ApiFunctionSpec>(apiFunctions);
+    // A REST API without methods cannot be deployed: no API functions, no API.
+    this.api = apiSpecs.length === 0 ? undefined : this.createApi(props.apiGatewayCloudWatchRole ?? true);
+    for (const [name, spec] of apiSpecs) {
+      const api = this.api as IamRestApi;
+      const fn = new Construct(this, spec.logicalId);
+      const parts = createHandlerFunction(fn, {
+        spec,
+        projectRoot,
+        environment: { ...sharedEnv, POWERTOOLS_SERVICE_NAME: spec.serviceName },
+      });
+      this.grantFromSpec(parts, spec, iotArn);
+      for (const prefix of spec.pathPrefixes) api.addPrefix(prefix, parts.function);
+      this.apiFunctions[name] = parts;
+      this.createApiPolicies(api, name, spec);
+    }
+
     // ── IoT policies for devices and clients ────────────────────────────────────────────────────────────────────
     this.stationPolicy = new CfnPolicy(this, 'WimStationPolicy', {
       policyName: `${this.stackName}-wim-station`,
@@ -184,6 +277,14 @@ export class QiongjianStack extends Stack {
     this.enforcementClientPolicy = new CfnPolicy(this, 'EnforcementClientPolicy', {
       policyName: `${this.stackName}-enforcement-client`,
       policyDocument: enforcementClientPolicyDocument(iotArn),
+    });
+    this.vehicleTerminalPolicy = new CfnPolicy(this, 'VehicleTerminalPolicy', {
+      policyName: `${this.stackName}-vehicle-terminal`,
+      policyDocument: vehicleTerminalPolicyDocument(iotArn),
+    });
+    this.supervisorClientPolicy = new CfnPolicy(this, 'SupervisorClientPolicy', {
+      policyName: `${this.stackName}-supervisor-client`,
+      policyDocument: supervisorClientPolicyDocument(iotArn),
     });
 
     // ── Alarms ──────────────────────────────────────────────────────────────────────────────────────────────────
@@ -209,11 +310,97 @@ export class QiongjianStack extends Stack {
     for (const fn of Object.values(this.functions)) {
       new CfnOutput(this, `${fn.node.id}FailureQueueUrl`, { value: fn.failureQueue.queueUrl });
     }
+    for (const fn of Object.values(this.scheduledFunctions)) {
+      new CfnOutput(this, `${fn.node.id}ScheduleDeadLetterQueueUrl`, { value: fn.deadLetterQueue.queueUrl });
+    }
+    if (this.api) {
+      new CfnOutput(this, 'ApiUrl', {
+        description: 'Base URL of the IAM-authorized REST API (sign requests with SigV4, service execute-api)',
+        value: this.api.url,
+      });
+    }
+    for (const policy of [...Object.values(this.apiAdminPolicies), ...Object.values(this.apiReaderPolicies)]) {
+      new CfnOutput(this, `${policy.node.id}Arn`, { value: policy.managedPolicyArn });
+    }
     new CfnOutput(this, 'IotDataEndpointUrl', { value: this.iotDataEndpoint.url });
     new CfnOutput(this, 'WimStationPolicyName', { value: this.stationPolicy.ref });
     new CfnOutput(this, 'EnforcementClientPolicyName', { value: this.enforcementClientPolicy.ref });
+    new CfnOutput(this, 'VehicleTerminalPolicyName', { value: this.vehicleTerminalPolicy.ref });
+    new CfnOutput(this, 'SupervisorClientPolicyName', { value: this.supervisorClientPolicy.ref });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+  }
 
+  /**
+   * `<Name>Admin` (every method on every prefix of the function) and `<Name>Reader` (GET only), as customer managed
+   * policies operators attach to their own roles/groups; e.g. registryApi → `<stack>-RegistryAdmin-<region>`.
+   */
+  private createApiPolicies(api: IamRestApi, name: ApiFunctionName, spec: ApiFunctionSpec): void {
+    const base = pascalCase(name).replace(/Api$/, '');
+    const policy = (kind: 'Admin' | 'Reader', httpMethod: string, what: string) => {
+      const resources = spec.pathPrefixes.flatMap((prefix) => api.invokeArns(prefix, httpMethod));
+      const managed = new ManagedPolicy(this, `${base}${kind}Policy`, {
+        // IAM names are global to the account: the region keeps two regional deployments of one stack apart.
+        managedPolicyName: `${this.stackName}-${base}${kind}-${Aws.REGION}`,
+        description: `${what} of the ${spec.serviceName} API (${spec.pathPrefixes.join(', ')}) on stage ${API_STAGE_NAME}`,
+        statements: [new PolicyStatement({ actions: ['execute-api:Invoke'], resources })],
+      });
+      for (const prefix of spec.pathPrefixes) {
+        Validations.of(managed).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${API_LOGICAL_ID}>/${API_STAGE_NAME}/${httpMethod}${prefix}/*]`,
+          reason: `Everything below ${prefix} is one resource of the ${spec.serviceName} function (ids in the path are data); ${kind === 'Admin' ? 'the admin policy allows any method there' : 'GET only'}.`,
+        });
+        if (httpMethod === '*') {
+          Validations.of(managed).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${API_LOGICAL_ID}>/${API_STAGE_NAME}/*${prefix}]`,
+            reason: `Any HTTP method on ${prefix}: the function answers 405 itself for methods it does not serve; administrators may call all of them.`,
+          });
+        }
+      }
+      return managed;
+    };
+    this.apiAdminPolicies[name] = policy('Admin', '*', 'Every route');
+    this.apiReaderPolicies[name] = policy('Reader', 'GET', 'Read-only (GET) routes');
+  }
+
+  private createApi(cloudWatchRole: boolean): IamRestApi {
+    const restApi = new IamRestApi(this, 'Api', {
+      logicalId: API_LOGICAL_ID,
+      description: 'Qiongjian (琼监) administration API: every method requires SigV4 (AWS_IAM authorization)',
+      stageName: API_STAGE_NAME,
+      throttlingRateLimit: DEFAULT_API_THROTTLING_RATE_LIMIT,
+      throttlingBurstLimit: DEFAULT_API_THROTTLING_BURST_LIMIT,
+      cloudWatchRole,
+    });
+    this.acknowledgeApiFindings(restApi);
+    return restApi;
+  }
+
+  /** cdk-nag findings on the REST API that are accepted, each with its reason. */
+  private acknowledgeApiFindings(restApi: IamRestApi): void {
+    const api = restApi.api;
+    Validations.of(api).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'A request validator checks the declared request parameters of every method; bodies are validated by the function against the same zod schemas (vehicle v1, CSV import) the local stack uses, answering 400 with details. A second JSON-Schema copy in API Gateway would drift, and cannot express the CSV import.',
+    });
+    Validations.of(api).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'Low-volume administration API: every request must be SigV4-signed (AWS_IAM) and the stage is throttled (50 rps, burst 100). AWS WAF regional web ACLs exist in cn-north-1/cn-northwest-1 and can be associated with the stage later without changing the API, but a web ACL is a fixed monthly cost per ACL plus rules that would guard a handful of authenticated callers.',
+    });
+    Validations.of(api).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'Authorization is AWS_IAM (SigV4) on every method, which satisfies APIG4. Cognito user-pool authorizers are not offered by API Gateway in the China regions, and the callers are administrators with IAM roles.',
+    });
+    const cloudWatchRole = api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      Validations.of(cloudWatchRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-level role API Gateway itself assumes to write execution/access logs; AWS documents this managed policy for it, and the log groups it writes to (API-Gateway-Execution-Logs_<api>/<stage>) are created by the service, so no narrower resource list exists.',
+      });
+    }
   }
 
   private createTable(spec: TableSpec, deletionProtection: boolean): Table {
@@ -245,7 +432,12 @@ export class QiongjianStack extends Stack {
   }
 
   /** Grants exactly what the function spec declares: table access, IoT publish on its topic prefixes. */
-  private grantFromSpec(fn: StreamFunction, spec: FunctionSpec, iotArn: (resource: string) => string): void {
+  private grantFromSpec(
+    fn: HandlerFunctionParts,
+    spec: Pick<FunctionSpec, 'readsTables' | 'writesTables'> & { readonly publishesTopicPrefixes?: readonly string[] },
+    iotArn: (resource: string) => string,
+  ): void {
+    const publishesTopicPrefixes = spec.publishesTopicPrefixes ?? [];
     const reads = new Set<TableName>(spec.readsTables);
     const writes = new Set<TableName>(spec.writesTables);
     for (const name of new Set([...reads, ...writes])) {
@@ -260,13 +452,13 @@ export class QiongjianStack extends Stack {
         });
       }
     }
-    if (spec.publishesTopicPrefixes.length > 0) {
-      const resources = spec.publishesTopicPrefixes.map((prefix) => iotArn(`topic/${prefix}/*`));
+    if (publishesTopicPrefixes.length > 0) {
+      const resources = publishesTopicPrefixes.map((prefix) => iotArn(`topic/${prefix}/*`));
       fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['iot:Publish'], resources }));
-      for (const prefix of spec.publishesTopicPrefixes) {
+      for (const prefix of publishesTopicPrefixes) {
         Validations.of(fn.role).acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/${prefix}/*]`,
-          reason: `Publishes one alert topic per station under ${prefix}/ (topology.publishesTopicPrefixes); station ids are data, so the last level must be a wildcard.`,
+          reason: `Publishes one alert topic per station or vehicle under ${prefix}/ (topology.publishesTopicPrefixes); station, category and device ids are data, so the levels below the prefix must be a wildcard.`,
         });
       }
     }
@@ -314,12 +506,31 @@ export class QiongjianStack extends Stack {
         }),
       );
     }
+    const errorsAlarm = (id: string, fn: HandlerFunctionParts, what: string) =>
+      new Alarm(this, `${id}ErrorsAlarm`, {
+        alarmDescription: `${id} invocations failed: ${what}`,
+        metric: fn.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
     for (const fn of Object.values(this.functions)) {
       add(queueDepthAlarm(`${fn.node.id}FailureAlarm`, fn.failureQueue, `${fn.node.id} gave up on stream records`));
+      add(errorsAlarm(fn.node.id, fn, 'errors are retried, then bisected, then dead-lettered.'));
+    }
+    for (const fn of Object.values(this.scheduledFunctions)) {
+      add(queueDepthAlarm(`${fn.node.id}ScheduleDeadLetterAlarm`, fn.deadLetterQueue, `EventBridge could not invoke ${fn.node.id}`));
+      add(errorsAlarm(fn.node.id, fn, 'the run is not retried; the next scheduled run starts over.'));
+    }
+    for (const [name, fn] of entriesOf(this.apiFunctions)) {
+      add(errorsAlarm(apiFunctions[name].logicalId, fn, 'the caller got a 502 from API Gateway.'));
+    }
+    if (this.api) {
       add(
-        new Alarm(this, `${fn.node.id}ErrorsAlarm`, {
-          alarmDescription: `${fn.node.id} invocations failed (errors are retried, then bisected, then dead-lettered).`,
-          metric: fn.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        new Alarm(this, 'ApiServerErrorsAlarm', {
+          alarmDescription: 'The REST API answered 5XX (function errors or internal errors answered as 500).',
+          metric: this.api.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
           threshold: 1,
           comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           evaluationPeriods: 1,

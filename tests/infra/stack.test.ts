@@ -1,7 +1,7 @@
 /**
  * Template tests of the Qiongjian CDK stack (esbuild skipped). What the stack must guarantee beyond "it follows the
  * topology" (that part is tests/infra/topology-drift.test.ts): partition-agnostic ARNs, least privilege, IoT device
- * policies, dead-letter plumbing, alarms and the cdk-nag gate.
+ * policies, dead-letter plumbing, the schedule, the IAM-authorized REST API, alarms and the cdk-nag gate.
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -10,9 +10,11 @@ import {
   enforcementClientPolicyDocument,
   type IotPolicyDocument,
   stationPolicyDocument,
+  supervisorClientPolicyDocument,
   THING_NAME,
+  vehicleTerminalPolicyDocument,
 } from '../../infra/constructs/iot-policies.ts';
-import { functions, streams, topicRules } from '../../infra/topology.ts';
+import { apiFunctions, functions, scheduledFunctions, streams, topicRules } from '../../infra/topology.ts';
 import {
   asArray,
   build,
@@ -34,16 +36,38 @@ beforeAll(() => {
   built = synth();
 });
 
-function only(type: string): [string, CfnResource] {
-  const all = Object.entries(resourcesOfType(built.template, type));
+function only(type: string, where: (r: CfnResource) => boolean = () => true): [string, CfnResource] {
+  const all = Object.entries(resourcesOfType(built.template, type)).filter(([, r]) => where(r));
   expect(all).toHaveLength(1);
   return all[0] as [string, CfnResource];
 }
 
-function roleOfRule(): string {
-  const [, r] = only('AWS::IoT::TopicRule');
+const refersTo = (value: Json | undefined, logicalId: string) =>
+  JSON.stringify(value) === JSON.stringify({ Ref: logicalId }) ||
+  JSON.stringify(value) === JSON.stringify({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+
+function ruleNamed(ruleName: string): [string, CfnResource] {
+  return only('AWS::IoT::TopicRule', (r) => r.Properties.RuleName === ruleName);
+}
+
+function mappingOf(fnLogicalId: string): [string, CfnResource] {
+  return only('AWS::Lambda::EventSourceMapping', (m) => refersTo(m.Properties.FunctionName, fnLogicalId));
+}
+
+function roleOfRule(ruleName: string = rule.ruleName): string {
+  const [, r] = ruleNamed(ruleName);
   const payload = r.Properties.TopicRulePayload as { Actions: Array<{ Kinesis: { RoleArn: { 'Fn::GetAtt': string[] } } }> };
   return payload.Actions[0]?.Kinesis.RoleArn['Fn::GetAtt'][0] as string;
+}
+
+function roleOfFunction(fnLogicalId: string): string {
+  const fn = resource(built.template, fnLogicalId, 'AWS::Lambda::Function');
+  return (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] as string;
+}
+
+function envOf(fnLogicalId: string): Record<string, Json> {
+  const fn = resource(built.template, fnLogicalId, 'AWS::Lambda::Function');
+  return (fn.Properties.Environment as { Variables: Record<string, Json> }).Variables;
 }
 
 describe('IoT topic rule → Kinesis', () => {
@@ -68,7 +92,7 @@ describe('IoT topic rule → Kinesis', () => {
   });
 
   it('sends undeliverable messages to an encrypted, TLS-only SQS dead-letter queue (base64)', () => {
-    const [, r] = only('AWS::IoT::TopicRule');
+    const [, r] = ruleNamed(rule.ruleName);
     const errorAction = (r.Properties.TopicRulePayload as { ErrorAction: { Sqs: Record<string, Json> } }).ErrorAction.Sqs;
     expect(errorAction.UseBase64).toBe(true);
     const queueId = (errorAction.QueueUrl as { Ref: string }).Ref;
@@ -166,7 +190,7 @@ describe('wim-ingest Lambda', () => {
       MaximumRecordAgeInSeconds: src.maxRecordAgeS,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('FailureQueue'), 'Arn'] } } },
     });
-    const [, esm] = only('AWS::Lambda::EventSourceMapping');
+    const [, esm] = mappingOf(fnSpec.logicalId);
     const queueId = (esm.Properties.DestinationConfig as { OnFailure: { Destination: { 'Fn::GetAtt': string[] } } })
       .OnFailure.Destination['Fn::GetAtt'][0] as string;
     expect(resource(built.template, queueId, 'AWS::SQS::Queue').Properties.SqsManagedSseEnabled).toBe(true);
@@ -229,6 +253,351 @@ describe('retention from context', () => {
   });
 });
 
+describe('fleet pipeline (telemetry + presence → fleet stream → fleet-ingest)', () => {
+  const fleetRules = [topicRules.fleetTelemetryIngest, topicRules.fleetPresence];
+  const fleetFn = functions.fleetIngest;
+
+  it.each(fleetRules.map((r) => [r.ruleName, r] as const))('rule %s: topology SQL verbatim into the fleet stream', (_name, spec) => {
+    const [, r] = ruleNamed(spec.ruleName);
+    const payload = r.Properties.TopicRulePayload as Record<string, Json>;
+    expect(payload.Sql).toBe(spec.sql);
+    expect(payload.AwsIotSqlVersion).toBe('2016-03-23');
+    expect(payload.Actions).toEqual([
+      {
+        Kinesis: {
+          StreamName: { Ref: streams.fleetTelemetry.logicalId },
+          PartitionKey: spec.action.partitionKeyTemplate,
+          RoleArn: expect.anything(),
+        },
+      },
+    ]);
+    // Its own least-privilege role and DLQ, like the WIM rule.
+    const statements = statementsOfRole(built.template, roleOfRule(spec.ruleName));
+    const byAction = Object.fromEntries(statements.map((s) => [asArray(s.Action as string | string[]).join(','), s.Resource]));
+    expect(Object.keys(byAction).sort()).toEqual(['kinesis:PutRecord', 'sqs:SendMessage']);
+    expect(byAction['kinesis:PutRecord']).toEqual({ 'Fn::GetAtt': [streams.fleetTelemetry.logicalId, 'Arn'] });
+  });
+
+  it('partitions presence events by client id (topic(5)) and telemetry by device (topic(2))', () => {
+    expect(topicRules.fleetPresence.sql).toContain("FROM '$aws/events/presence/+/+'");
+    const key = (name: string) =>
+      ((ruleNamed(name)[1].Properties.TopicRulePayload as { Actions: Array<{ Kinesis: { PartitionKey: string } }> }).Actions[0]
+        ?.Kinesis.PartitionKey);
+    expect(key(topicRules.fleetPresence.ruleName)).toBe('${topic(5)}');
+    expect(key(topicRules.fleetTelemetryIngest.ruleName)).toBe('${topic(2)}');
+  });
+
+  it('fleet-ingest: fleet tables and stream in its environment, POSITION_RETENTION_DAYS 183 by default', () => {
+    expect(envOf(fleetFn.logicalId)).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'fleet-ingest',
+      POSITION_RETENTION_DAYS: '183',
+      VEHICLES_TABLE: { Ref: 'Vehicles' },
+      VEHICLE_STATE_TABLE: { Ref: 'VehicleState' },
+      POSITIONS_TABLE: { Ref: 'Positions' },
+      VIOLATIONS_TABLE: { Ref: 'Violations' },
+      VEHICLE_EVENTS_TABLE: { Ref: 'VehicleEvents' },
+      FLEET_TELEMETRY_STREAM: { Ref: streams.fleetTelemetry.logicalId },
+    });
+    const [, esm] = mappingOf(fleetFn.logicalId);
+    expect(esm.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [streams.fleetTelemetry.logicalId, 'Arn'] });
+  });
+
+  it('fleet-ingest may publish under alerts/supervision/ only', () => {
+    const publish = statementsOfRole(built.template, roleOfFunction(fleetFn.logicalId)).filter((s) =>
+      asArray(s.Action as string | string[]).includes('iot:Publish'),
+    );
+    expect(publish).toHaveLength(1);
+    const resources = asArray(publish[0]?.Resource as Json).map((r) => JSON.stringify(r));
+    expect(resources).toHaveLength(1);
+    expect(resources[0]).toContain(':topic/alerts/supervision/*');
+    expect(resources[0]).toContain('"Ref":"AWS::Partition"');
+  });
+
+  it('takes positionRetentionDays from context, rejects nonsense', () => {
+    const { template } = synth({ context: { positionRetentionDays: '365' } });
+    for (const id of [fleetFn.logicalId, scheduledFunctions.fleetSweep.logicalId]) {
+      const vars = (resource(template, id, 'AWS::Lambda::Function').Properties.Environment as { Variables: Record<string, Json> })
+        .Variables;
+      expect(vars.POSITION_RETENTION_DAYS).toBe('365');
+    }
+    expect(() => synth({ context: { positionRetentionDays: 'half a year' } })).toThrow(/positionRetentionDays/);
+    expect(() => synth({ context: { positionRetentionDays: -1 } })).toThrow(/positionRetentionDays/);
+  });
+});
+
+describe('scheduled functions (EventBridge rule)', () => {
+  const sweep = scheduledFunctions.fleetSweep;
+
+  it('runs the sweep every 5 minutes through an EventBridge rule (not Scheduler), with retries and an SQS DLQ', () => {
+    const [ruleId, r] = only('AWS::Events::Rule');
+    expect(ruleId).toBe(`${sweep.logicalId}Schedule`);
+    expect(r.Properties).toMatchObject({ ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
+    const targets = r.Properties.Targets as Array<Record<string, Json>>;
+    expect(targets).toHaveLength(1);
+    expect(targets[0]?.Arn).toEqual({ 'Fn::GetAtt': [sweep.logicalId, 'Arn'] });
+    expect(targets[0]?.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 });
+    const deadLetterConfig = targets[0]?.DeadLetterConfig as { Arn: { 'Fn::GetAtt': string[] } } | undefined;
+    const dlqId = deadLetterConfig?.Arn['Fn::GetAtt'][0] as string;
+    expect(resource(built.template, dlqId, 'AWS::SQS::Queue').Properties.SqsManagedSseEnabled).toBe(true);
+    // EventBridge may send to the DLQ only on behalf of this rule.
+    built.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: dlqId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+          }),
+        ]),
+      },
+    });
+    expect(resourcesOfType(built.template, 'AWS::Scheduler::Schedule')).toEqual({});
+  });
+
+  it('may be invoked by that rule only; no async retries (the next tick is the retry)', () => {
+    const [, permission] = only('AWS::Lambda::Permission', (p) => p.Properties.Principal === 'events.amazonaws.com');
+    expect(permission.Properties).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [sweep.logicalId, 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [`${sweep.logicalId}Schedule`, 'Arn'] },
+    });
+    built.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: sweep.logicalId },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 300,
+    });
+  });
+
+  it('runs like the stream functions: nodejs22.x arm64, tracing, own log group, shared environment', () => {
+    const fn = resource(built.template, sweep.logicalId, 'AWS::Lambda::Function');
+    expect(fn.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: `index.${sweep.handlerExport}`,
+      MemorySize: sweep.memoryMb,
+      Timeout: sweep.timeoutS,
+      TracingConfig: { Mode: 'Active' },
+    });
+    const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    expect(logGroupId).toMatch(/^FleetSweepFunctionLogGroup/);
+    expect(envOf(sweep.logicalId)).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: sweep.serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: 'Qiongjian',
+      POSITION_RETENTION_DAYS: '183',
+      VEHICLES_TABLE: { Ref: 'Vehicles' },
+    });
+    expect(JSON.stringify(envOf(sweep.logicalId).IOT_DATA_ENDPOINT)).toContain('endpointAddress');
+    const roleId = roleOfFunction(sweep.logicalId);
+    expect(resource(built.template, roleId, 'AWS::IAM::Role').Properties.ManagedPolicyArns).toBeUndefined();
+    for (const s of statementsOfRole(built.template, roleId)) {
+      for (const action of asArray(s.Action as string | string[])) expect(action).not.toMatch(/(^\*$|:\*$)/);
+    }
+  });
+
+  it('rejects a schedule that is not a whole number of minutes', async () => {
+    const { ScheduledFunction } = await import('../../infra/constructs/scheduled-function.ts');
+    const { Stack } = await import('aws-cdk-lib');
+    expect(
+      () =>
+        new ScheduledFunction(new Stack(), 'X', {
+          spec: { ...sweep, rateMinutes: 0.5 },
+          projectRoot: '/nonexistent',
+          environment: {},
+        }),
+    ).toThrow(/rateMinutes/);
+  });
+});
+
+describe('REST API (IAM-authorized) in front of the API functions', () => {
+  const registry = apiFunctions.registryApi;
+  const methods = () => Object.values(resourcesOfType(built.template, 'AWS::ApiGateway::Method'));
+
+  /** Full path of every AWS::ApiGateway::Resource, from its parent chain. */
+  function resourcePaths(): Map<string, string> {
+    const all = resourcesOfType(built.template, 'AWS::ApiGateway::Resource');
+    const pathOf = (id: string): string => {
+      const r = all[id];
+      if (!r) throw new Error(`no resource ${id}`);
+      const parent = r.Properties.ParentId as { Ref?: string; 'Fn::GetAtt'?: string[] };
+      const base = parent.Ref ? pathOf(parent.Ref) : '';
+      return `${base}/${r.Properties.PathPart as string}`;
+    };
+    return new Map(Object.keys(all).map((id) => [id, pathOf(id)]));
+  }
+
+  it('is a REGIONAL REST API (edge-optimized endpoints do not exist in the China regions)', () => {
+    const [id, api] = only('AWS::ApiGateway::RestApi');
+    expect(id).toBe('Api');
+    expect(api.Properties.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
+    expect(resourcesOfType(built.template, 'AWS::ApiGatewayV2::Api')).toEqual({});
+  });
+
+  it('uses AWS_IAM authorization on every method', () => {
+    expect(methods().length).toBeGreaterThan(0);
+    for (const m of methods()) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
+    expect(resourcesOfType(built.template, 'AWS::ApiGateway::Authorizer')).toEqual({});
+  });
+
+  it('routes each path prefix and a {proxy+} below it, ANY method, to the function (Lambda proxy)', () => {
+    const paths = [...resourcePaths().entries()];
+    for (const prefix of registry.pathPrefixes) {
+      for (const path of [prefix, `${prefix}/{proxy+}`]) {
+        const ids = paths.filter(([, p]) => p === path).map(([id]) => id);
+        expect(ids, path).toHaveLength(1);
+        const onIt = methods().filter((m) => refersTo(m.Properties.ResourceId, ids[0] as string));
+        expect(onIt, path).toHaveLength(1);
+        expect(onIt[0]?.Properties).toMatchObject({
+          HttpMethod: 'ANY',
+          Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+          RequestValidatorId: { Ref: expect.stringMatching(/^ApiParameterValidator/) },
+        });
+        expect(JSON.stringify(onIt[0]?.Properties.Integration)).toContain(`"Fn::GetAtt":["${registry.logicalId}","Arn"]`);
+        if (path.endsWith('{proxy+}')) {
+          expect(onIt[0]?.Properties.RequestParameters).toEqual({ 'method.request.path.proxy': true });
+        }
+      }
+    }
+    // Nothing on the root, nothing besides the prefixes.
+    expect(methods()).toHaveLength(2 * registry.pathPrefixes.length);
+  });
+
+  it('validates request parameters (bodies are validated by the function)', () => {
+    built.template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      RestApiId: { Ref: 'Api' },
+      ValidateRequestParameters: true,
+      ValidateRequestBody: false,
+    });
+  });
+
+  it('lets API Gateway invoke the function only from this API’s stage', () => {
+    const permissions = Object.values(resourcesOfType(built.template, 'AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
+    );
+    expect(permissions).toHaveLength(2 * registry.pathPrefixes.length); // no test-invoke permissions
+    for (const p of permissions) {
+      expect(p.Properties.FunctionName).toEqual({ 'Fn::GetAtt': [registry.logicalId, 'Arn'] });
+      const arn = JSON.stringify(p.Properties.SourceArn);
+      expect(arn).toContain('{"Ref":"AWS::Partition"},":execute-api:"');
+      expect(arn).toContain('{"Ref":"Api"}');
+      expect(arn).toContain('{"Ref":"ApiDeploymentStagev1');
+    }
+  });
+
+  it('throttles the stage (50 rps, burst 100), logs access as JSON with the caller’s IAM ARN, ERROR execution logs, X-Ray', () => {
+    const [, stage] = only('AWS::ApiGateway::Stage');
+    expect(stage.Properties).toMatchObject({ StageName: 'v1', TracingEnabled: true });
+    expect(stage.Properties.MethodSettings).toEqual([
+      {
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+        ThrottlingRateLimit: 50,
+        ThrottlingBurstLimit: 100,
+      },
+    ]);
+    const access = stage.Properties.AccessLogSetting as { DestinationArn: { 'Fn::GetAtt': string[] }; Format: string };
+    const logGroup = resource(built.template, access.DestinationArn['Fn::GetAtt'][0] as string, 'AWS::Logs::LogGroup');
+    expect(logGroup.Properties.RetentionInDays).toBe(365);
+    expect(logGroup.DeletionPolicy).toBe('Retain');
+    const format = JSON.parse(access.Format) as Record<string, string>;
+    expect(format).toMatchObject({ userArn: '$context.identity.userArn', status: '$context.status', requestId: '$context.requestId' });
+  });
+
+  it('creates the account-level logging role by default, and not when told so', () => {
+    expect(Object.keys(resourcesOfType(built.template, 'AWS::ApiGateway::Account'))).toHaveLength(1);
+    const { template } = synth({ context: { apiGatewayCloudWatchRole: 'false' } });
+    expect(resourcesOfType(template, 'AWS::ApiGateway::Account')).toEqual({});
+  });
+
+  it('gives the registry function exactly the Vehicles table, no IoT publish', () => {
+    const statements = statementsOfRole(built.template, roleOfFunction(registry.logicalId));
+    const tablesTouched = new Set(
+      statements.flatMap((s) => [...JSON.stringify(s.Resource).matchAll(/"Fn::GetAtt":\["(\w+)","Arn"\]/g)].map((m) => m[1])),
+    );
+    tablesTouched.delete(undefined);
+    expect([...tablesTouched].filter((t) => !/LogGroup/.test(t as string))).toEqual(['Vehicles']);
+    expect(statements.some((s) => asArray(s.Action as string | string[]).includes('iot:Publish'))).toBe(false);
+    expect(envOf(registry.logicalId)).toMatchObject({ VEHICLES_TABLE: { Ref: 'Vehicles' }, POWERTOOLS_SERVICE_NAME: registry.serviceName });
+  });
+
+  const policyStatements = (logicalIdPrefix: string) => {
+    const [, policy] = only('AWS::IAM::ManagedPolicy', (p) =>
+      JSON.stringify(p.Properties.ManagedPolicyName).includes(logicalIdPrefix),
+    );
+    return {
+      name: policy.Properties.ManagedPolicyName,
+      statements: (policy.Properties.PolicyDocument as { Statement: Array<Record<string, Json>> }).Statement,
+    };
+  };
+  const resourceSuffixes = (statement: Record<string, Json> | undefined) =>
+    asArray(statement?.Resource as Json).map((r) => {
+      const parts = (r as { 'Fn::Join': [string, Json[]] })['Fn::Join'][1];
+      expect(parts.slice(0, 8)).toEqual([
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':execute-api:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':',
+        { Ref: 'Api' },
+      ]);
+      return parts.slice(8).join('');
+    });
+
+  it('RegistryAdmin: a managed policy allowing execute-api:Invoke on the registry routes, any method, nothing else', () => {
+    const { name, statements } = policyStatements('RegistryAdmin');
+    expect(name).toEqual({ 'Fn::Join': ['', ['Qiongjian-RegistryAdmin-', { Ref: 'AWS::Region' }]] });
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
+    expect(resourceSuffixes(statements[0]).sort()).toEqual(
+      registry.pathPrefixes.flatMap((p) => [`/v1/*${p}`, `/v1/*${p}/*`]).sort(),
+    );
+  });
+
+  it('RegistryReader: the same routes, GET only', () => {
+    const { name, statements } = policyStatements('RegistryReader');
+    expect(name).toEqual({ 'Fn::Join': ['', ['Qiongjian-RegistryReader-', { Ref: 'AWS::Region' }]] });
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
+    expect(resourceSuffixes(statements[0]).sort()).toEqual(
+      registry.pathPrefixes.flatMap((p) => [`/v1/GET${p}`, `/v1/GET${p}/*`]).sort(),
+    );
+  });
+
+  it('outputs the URL, built from tokens (amazonaws.com.cn in China comes from AWS::URLSuffix)', () => {
+    const outputs = built.template.toJSON().Outputs as Record<string, { Value: Json }>;
+    const url = JSON.stringify(outputs.ApiUrl?.Value);
+    expect(url).toContain('{"Ref":"AWS::URLSuffix"}');
+    expect(url).toContain('.execute-api.');
+    expect(url).not.toContain('amazonaws.com');
+  });
+
+  it('rejects path prefixes API Gateway cannot route', async () => {
+    const { IamRestApi } = await import('../../infra/constructs/iam-rest-api.ts');
+    const { Stack } = await import('aws-cdk-lib');
+    const { Function: LambdaFunction, Code, Runtime } = await import('aws-cdk-lib/aws-lambda');
+    const stack = new Stack();
+    const api = new IamRestApi(stack, 'Api', {
+      logicalId: 'Api',
+      description: 'test',
+      stageName: 'v1',
+      throttlingRateLimit: 1,
+      throttlingBurstLimit: 1,
+      cloudWatchRole: false,
+    });
+    const fn = new LambdaFunction(stack, 'Fn', { code: Code.fromInline('x'), handler: 'index.h', runtime: Runtime.NODEJS_22_X });
+    for (const bad of ['vehicles', '/vehicles/', '/vehicles/{id}', '/', '/a b']) {
+      expect(() => api.addPrefix(bad, fn), bad).toThrow(/path prefix/);
+    }
+    api.addPrefix('/vehicles:import', fn);
+    expect(() => api.addPrefix('/vehicles:import', fn)).toThrow(/twice/);
+  });
+});
+
 describe('IoT policies', () => {
   const fakeArn = (resourcePart: string) => `arn:test:iot:r:1:${resourcePart}`;
   const actionsOf = (doc: IotPolicyDocument) => doc.Statement.flatMap((s) => s.Action);
@@ -253,7 +622,14 @@ describe('IoT policies', () => {
 
   it('are synthesized with the literal thing-name policy variable, no Fn::Sub, no wildcard action', () => {
     const policies = resourcesOfType(built.template, 'AWS::IoT::Policy');
-    expect(Object.keys(policies).sort()).toEqual(['EnforcementClientPolicy', 'WimStationPolicy']);
+    expect(Object.keys(policies).sort()).toEqual([
+      'EnforcementClientPolicy',
+      'SupervisorClientPolicy',
+      'VehicleTerminalPolicy',
+      'WimStationPolicy',
+    ]);
+    expect(policies.VehicleTerminalPolicy?.Properties.PolicyName).toBe('Qiongjian-vehicle-terminal');
+    expect(policies.SupervisorClientPolicy?.Properties.PolicyName).toBe('Qiongjian-supervisor-client');
     for (const policy of Object.values(policies)) {
       const json = JSON.stringify(policy.Properties.PolicyDocument);
       expect(json).toContain('${iot:Connection.Thing.ThingName}');
@@ -270,6 +646,34 @@ describe('IoT policies', () => {
     expect(station).not.toMatch(/iot:(Subscribe|Receive)/);
     const client = JSON.stringify(policies.EnforcementClientPolicy?.Properties.PolicyDocument);
     expect(client).not.toContain('iot:Publish');
+    const terminal = JSON.stringify(policies.VehicleTerminalPolicy?.Properties.PolicyDocument);
+    expect(terminal).not.toMatch(/iot:(Subscribe|Receive)/);
+    const supervisor = JSON.stringify(policies.SupervisorClientPolicy?.Properties.PolicyDocument);
+    expect(supervisor).not.toContain('iot:Publish');
+  });
+
+  it('vehicle terminal: connect as itself, publish its own telemetry and status only', () => {
+    const doc = vehicleTerminalPolicyDocument(fakeArn);
+    expect(actionsOf(doc).sort()).toEqual(['iot:Connect', 'iot:Publish']);
+    const byAction = Object.fromEntries(doc.Statement.map((s) => [s.Action[0], s.Resource]));
+    expect(byAction['iot:Connect']).toEqual([fakeArn(`client/${THING_NAME}`)]);
+    expect(doc.Statement[0]?.Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
+    expect(byAction['iot:Publish']).toEqual([
+      fakeArn(`topic/fleet/${THING_NAME}/telemetry`),
+      fakeArn(`topic/fleet/${THING_NAME}/status`),
+    ]);
+  });
+
+  it('supervisor client: subscribe/receive supervision alerts only, no publish', () => {
+    const doc = supervisorClientPolicyDocument(fakeArn);
+    expect(actionsOf(doc).sort()).toEqual(['iot:Connect', 'iot:Receive', 'iot:Subscribe']);
+    const byAction = Object.fromEntries(doc.Statement.map((s) => [s.Action[0], s.Resource]));
+    expect(byAction['iot:Connect']).toEqual([fakeArn(`client/${THING_NAME}`)]);
+    expect(doc.Statement[0]?.Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
+    expect(byAction['iot:Subscribe']).toEqual([fakeArn('topicfilter/alerts/supervision/*')]);
+    expect(byAction['iot:Receive']).toEqual([fakeArn('topic/alerts/supervision/*')]);
+    // Every statement is Allow and there are exactly three of them: nothing else is granted.
+    expect(doc.Statement.map((s) => s.Effect)).toEqual(['Allow', 'Allow', 'Allow']);
   });
 });
 
@@ -279,21 +683,55 @@ describe('alarms', () => {
       (a) => a.Properties.Namespace === namespace && a.Properties.MetricName === metricName,
     );
 
-  it('watch both dead-letter queues (≥ 1 message), the stream iterator age and the Lambda errors', () => {
+  const queueOfAlarm = (a: CfnResource) =>
+    ((a.Properties.Dimensions as Array<{ Value: { 'Fn::GetAtt': string[] } }>)[0]?.Value['Fn::GetAtt'] ?? [])[0];
+
+  it('watch every dead-letter queue (≥ 1 message), every stream’s iterator age and every function’s errors', () => {
     const dlq = alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible');
-    expect(dlq).toHaveLength(2);
+    const queues = Object.keys(resourcesOfType(built.template, 'AWS::SQS::Queue'));
+    // One per topic rule, one per stream function (on-failure), one per schedule: every queue is a DLQ.
+    expect(queues).toHaveLength(
+      Object.keys(topicRules).length + Object.keys(functions).length + Object.keys(scheduledFunctions).length,
+    );
+    expect(dlq.map(queueOfAlarm).sort()).toEqual(queues.sort());
     for (const a of dlq) {
       expect(a.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     }
     const age = alarmOn('AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds');
-    expect(age).toHaveLength(1);
-    expect(age[0]?.Properties).toMatchObject({ Statistic: 'Maximum', Threshold: 60_000 });
+    expect(age.map((a) => JSON.stringify(a.Properties.Dimensions)).sort()).toEqual(
+      Object.values(streams)
+        .map((s) => JSON.stringify([{ Name: 'StreamName', Value: { Ref: s.logicalId } }]))
+        .sort(),
+    );
+    for (const a of age) expect(a.Properties).toMatchObject({ Statistic: 'Maximum', Threshold: 60_000 });
     const errors = alarmOn('AWS/Lambda', 'Errors');
-    expect(errors).toHaveLength(1);
-    expect(errors[0]?.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: fnSpec.logicalId } }]);
+    const own = [...Object.values(functions), ...Object.values(scheduledFunctions), ...Object.values(apiFunctions)];
+    expect(errors.map((a) => JSON.stringify(a.Properties.Dimensions)).sort()).toEqual(
+      own.map((f) => JSON.stringify([{ Name: 'FunctionName', Value: { Ref: f.logicalId } }])).sort(),
+    );
     for (const a of Object.values(resourcesOfType(built.template, 'AWS::CloudWatch::Alarm'))) {
       expect(a.Properties.AlarmActions).toHaveLength(1);
     }
+  });
+
+  it('watch the fleet pipeline: stream iterator age, both fleet rule DLQs, the fleet on-failure DLQ', () => {
+    const ids = Object.keys(resourcesOfType(built.template, 'AWS::CloudWatch::Alarm'));
+    for (const prefix of [
+      'FleetTelemetryStreamIteratorAgeAlarm',
+      'FleetTelemetryIngestRuleDeadLetterAlarm',
+      'FleetPresenceRuleDeadLetterAlarm',
+      'FleetIngestFunctionFailureAlarm',
+      'FleetSweepFunctionScheduleDeadLetterAlarm',
+      'FleetSweepFunctionErrorsAlarm',
+    ]) {
+      expect(ids.some((id) => id.startsWith(prefix)), prefix).toBe(true);
+    }
+  });
+
+  it('watch the API’s 5XX answers', () => {
+    const fiveXx = alarmOn('AWS/ApiGateway', '5XXError');
+    expect(fiveXx).toHaveLength(1);
+    expect(fiveXx[0]?.Properties.Dimensions).toEqual([{ Name: 'ApiName', Value: 'Qiongjian-api' }]);
   });
 });
 
@@ -309,8 +747,21 @@ describe('outputs', () => {
         'IotDataEndpointUrl',
         'WimStationPolicyName',
         'EnforcementClientPolicyName',
+        'FleetTelemetryStreamName',
+        'FleetTelemetryIngestRuleDeadLetterQueueUrl',
+        'FleetPresenceRuleDeadLetterQueueUrl',
+        'FleetIngestFunctionFailureQueueUrl',
+        'FleetSweepFunctionScheduleDeadLetterQueueUrl',
+        'VehiclesTableName',
+        'ApiUrl',
+        'RegistryAdminPolicyArn',
+        'RegistryReaderPolicyArn',
+        'VehicleTerminalPolicyName',
+        'SupervisorClientPolicyName',
       ]),
     );
+    // One URL output only (CDK's automatic `<api>Endpoint…` output is removed in favour of ApiUrl).
+    expect(Object.keys(outputs).filter((k) => /Endpoint[0-9A-F]{8}$/.test(k))).toEqual([]);
   });
 });
 
@@ -320,9 +771,11 @@ describe('partition and region agnostic', () => {
     for (const { path, value } of stringsOf(built.template.toJSON() as Json)) {
       const isServicePrincipal = path.at(-2) === 'Principal' && path.at(-1) === 'Service';
       const isServicePrincipalList = path.at(-3) === 'Principal' && path.at(-2) === 'Service';
+      // AWS::Lambda::Permission names the invoking service (events, apigateway) in `Properties.Principal`.
+      const isPermissionPrincipal = path.at(-2) === 'Properties' && path.at(-1) === 'Principal';
       if (value.includes('arn:aws')) offenders.push(`${path.join('.')}: ${value}`);
       // Service principals are the same name (`<service>.amazonaws.com`) in every partition, China included.
-      if (value.includes('amazonaws.com') && !isServicePrincipal && !isServicePrincipalList) {
+      if (value.includes('amazonaws.com') && !isServicePrincipal && !isServicePrincipalList && !isPermissionPrincipal) {
         offenders.push(`${path.join('.')}: ${value}`);
       }
       if (/\b(us|eu|ap|sa|ca|me|af|il|mx|cn)-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d\b/.test(value)) {
@@ -331,6 +784,16 @@ describe('partition and region agnostic', () => {
       if (/\b\d{12}\b/.test(value)) offenders.push(`${path.join('.')}: ${value}`);
     }
     expect(offenders).toEqual([]);
+    // And nowhere else either (keys, conditions, outputs): no literal `arn:aws:` at all.
+    expect(JSON.stringify(built.template.toJSON())).not.toContain('arn:aws:');
+  });
+
+  it('lets only real service principals through the amazonaws.com exception', () => {
+    const principals = new Set<string>();
+    for (const { path, value } of stringsOf(built.template.toJSON() as Json)) {
+      if (value.includes('amazonaws.com')) principals.add(`${path.at(-1)}=${value}`);
+    }
+    for (const p of principals) expect(p).toMatch(/^(Service|\d+|Principal)=[a-z-]+\.amazonaws\.com$/);
   });
 
   it('is environment-agnostic', () => {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type BuildAppProps, buildApp } from '../../infra/app.ts';
 import { REPO_ROOT } from '../../infra/stacks/qiongjian-stack.ts';
-import { functions } from '../../infra/topology.ts';
+import { apiFunctions, functions, scheduledFunctions } from '../../infra/topology.ts';
 
 /** Context that makes NodejsFunction skip esbuild (the asset gets a placeholder hash). */
 export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };
@@ -18,7 +18,9 @@ export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };
  * (same relative entry paths) instead of failing for a reason that is not the stack's.
  */
 function projectRootForTests(): string {
-  const entries = Object.values(functions).map((f) => f.entry);
+  const entries = [...Object.values(functions), ...Object.values(scheduledFunctions), ...Object.values(apiFunctions)].map(
+    (f) => f.entry,
+  );
   if (entries.every((entry) => existsSync(path.join(REPO_ROOT, entry)))) return REPO_ROOT;
   const root = mkdtempSync(path.join(tmpdir(), 'qiongjian-stub-'));
   writeFileSync(path.join(root, 'package-lock.json'), '{"lockfileVersion":3}\n');

@@ -2,13 +2,18 @@
  * The synthesized CloudFormation template versus `infra/topology.ts`, entry by entry.
  *
  * The local stack (infra/local) is built from the same topology, so if this test passes the cloud and the laptop run
- * the same tables, keys, indexes, stream, rule SQL, batch settings and permissions. Adding something to the topology
- * without the stack following (or the other way round) fails here.
+ * the same tables, keys, indexes, stream, rule SQL, batch settings, schedules, API routes and permissions. Adding
+ * something to the topology without the stack following (or the other way round) fails here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  type ApiFunctionSpec,
+  apiFunctions,
+  commonEnv,
   type FunctionSpec,
   functions,
+  type ScheduledFunctionSpec,
+  scheduledFunctions,
   type StreamSpec,
   streams,
   type TableName,
@@ -28,6 +33,26 @@ const tableSpecs = Object.entries(tables) as Array<[TableName, TableSpec]>;
 const streamSpecs = Object.values(streams) as StreamSpec[];
 const ruleSpecs = Object.values(topicRules) as TopicRuleSpec[];
 const functionSpecs = Object.values(functions) as FunctionSpec[];
+const scheduledSpecs = Object.values(scheduledFunctions) as ScheduledFunctionSpec[];
+const apiSpecs = Object.values(apiFunctions) as ApiFunctionSpec[];
+
+/** Every Lambda function of the topology, whatever triggers it, with what the stack must grant it. */
+interface AnyFunctionSpec {
+  readonly kind: 'stream' | 'scheduled' | 'api';
+  readonly logicalId: string;
+  readonly handlerExport: string;
+  readonly memoryMb: number;
+  readonly timeoutS: number;
+  readonly serviceName: string;
+  readonly readsTables: readonly TableName[];
+  readonly writesTables: readonly TableName[];
+  readonly publishesTopicPrefixes: readonly string[];
+}
+const allFunctionSpecs: AnyFunctionSpec[] = [
+  ...functionSpecs.map((f) => ({ ...f, kind: 'stream' as const })),
+  ...scheduledSpecs.map((f) => ({ ...f, kind: 'scheduled' as const })),
+  ...apiSpecs.map((f) => ({ ...f, kind: 'api' as const, publishesTopicPrefixes: [] })),
+];
 
 function keySchema(pk: { name: string }, sk?: { name: string }) {
   return [{ AttributeName: pk.name, KeyType: 'HASH' }, ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' }] : [])];
@@ -53,10 +78,45 @@ describe('nothing more, nothing less', () => {
         .map((r) => r.Properties.RuleName)
         .sort(),
     ).toEqual(ruleSpecs.map((r) => r.ruleName).sort());
-    expect(Object.keys(ownFunctions()).sort()).toEqual(functionSpecs.map((f) => f.logicalId).sort());
+    expect(Object.keys(ownFunctions()).sort()).toEqual(allFunctionSpecs.map((f) => f.logicalId).sort());
     expect(Object.keys(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping'))).toHaveLength(functionSpecs.length);
+    expect(Object.keys(resourcesOfType(template, 'AWS::Events::Rule')).sort()).toEqual(
+      scheduledSpecs.map((f) => `${f.logicalId}Schedule`).sort(),
+    );
+    expect(Object.keys(resourcesOfType(template, 'AWS::ApiGateway::RestApi'))).toHaveLength(apiSpecs.length > 0 ? 1 : 0);
+    expect([...apiResourcePaths().values()].sort()).toEqual(
+      apiSpecs
+        .flatMap((f) => f.pathPrefixes.flatMap((p) => [p, `${p}/{proxy+}`]))
+        .flatMap((p) => ancestorsOf(p))
+        .filter((p, i, all) => all.indexOf(p) === i)
+        .sort(),
+    );
   });
 });
+
+/** `/a/b/{proxy+}` → `/a`, `/a/b`, `/a/b/{proxy+}`: the API Gateway resources a path needs. */
+function ancestorsOf(path: string): string[] {
+  const parts = path.split('/').slice(1);
+  return parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`);
+}
+
+/** Full path of every AWS::ApiGateway::Resource, by logical id. */
+function apiResourcePaths(): Map<string, string> {
+  const all = resourcesOfType(template, 'AWS::ApiGateway::Resource');
+  const pathOf = (id: string): string => {
+    const r = all[id];
+    if (!r) throw new Error(`no API resource ${id}`);
+    const parent = r.Properties.ParentId as { Ref?: string };
+    return `${parent.Ref ? pathOf(parent.Ref) : ''}/${r.Properties.PathPart as string}`;
+  };
+  return new Map(Object.keys(all).map((id) => [id, pathOf(id)]));
+}
+
+function envOf(logicalId: string): Record<string, Json> {
+  return (resource(template, logicalId, 'AWS::Lambda::Function').Properties.Environment as {
+    Variables: Record<string, Json>;
+  }).Variables;
+}
 
 describe.each(tableSpecs)('table %s', (_name, spec) => {
   it('has the same keys, attribute types, indexes and TTL', () => {
@@ -84,12 +144,7 @@ describe.each(tableSpecs)('table %s', (_name, spec) => {
   });
 
   it(`is named to every function through ${spec.envVar}`, () => {
-    for (const fn of functionSpecs) {
-      const vars = (resource(template, fn.logicalId, 'AWS::Lambda::Function').Properties.Environment as {
-        Variables: Record<string, Json>;
-      }).Variables;
-      expect(vars[spec.envVar]).toEqual({ Ref: spec.logicalId });
-    }
+    for (const fn of allFunctionSpecs) expect(envOf(fn.logicalId)[spec.envVar], fn.logicalId).toEqual({ Ref: spec.logicalId });
   });
 });
 
@@ -98,12 +153,7 @@ describe.each(streamSpecs.map((s) => [s.logicalId, s] as const))('stream %s', (_
     const props = resource(template, spec.logicalId, 'AWS::Kinesis::Stream').Properties;
     expect(props.ShardCount).toBe(spec.shardCount);
     expect(props.RetentionPeriodHours).toBe(spec.retentionHours);
-    for (const fn of functionSpecs) {
-      const vars = (resource(template, fn.logicalId, 'AWS::Lambda::Function').Properties.Environment as {
-        Variables: Record<string, Json>;
-      }).Variables;
-      expect(vars[spec.envVar]).toEqual({ Ref: spec.logicalId });
-    }
+    for (const fn of allFunctionSpecs) expect(envOf(fn.logicalId)[spec.envVar], fn.logicalId).toEqual({ Ref: spec.logicalId });
   });
 });
 
@@ -125,36 +175,20 @@ describe.each(ruleSpecs.map((r) => [r.ruleName, r] as const))('topic rule %s', (
   });
 });
 
-describe.each(functionSpecs.map((f) => [f.logicalId, f] as const))('function %s', (logicalId, spec) => {
-  it('has the same handler, memory, timeout and service name', () => {
+describe.each(allFunctionSpecs.map((f) => [f.logicalId, f.kind, f] as const))('function %s (%s)', (logicalId, _kind, spec) => {
+  it('has the same handler, memory, timeout and service name, and the common environment', () => {
     const props = resource(template, logicalId, 'AWS::Lambda::Function').Properties;
     expect(props.Handler).toBe(`index.${spec.handlerExport}`);
     expect(props.MemorySize).toBe(spec.memoryMb);
     expect(props.Timeout).toBe(spec.timeoutS);
-    expect((props.Environment as { Variables: Record<string, Json> }).Variables.POWERTOOLS_SERVICE_NAME).toBe(
-      spec.serviceName,
-    );
-  });
-
-  it('reads its stream with exactly the topology’s event source settings', () => {
-    const mappings = Object.values(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')).filter(
-      (m) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: logicalId }),
-    );
-    expect(mappings).toHaveLength(1);
-    const src = spec.source;
-    expect(mappings[0]?.Properties).toMatchObject({
-      EventSourceArn: { 'Fn::GetAtt': [streams[src.stream].logicalId, 'Arn'] },
-      BatchSize: src.batchSize,
-      MaximumBatchingWindowInSeconds: src.maxBatchingWindowS,
-      MaximumRetryAttempts: src.maxRetryAttempts,
-      BisectBatchOnFunctionError: src.bisectBatchOnError,
-      ParallelizationFactor: src.parallelizationFactor,
-      MaximumRecordAgeInSeconds: src.maxRecordAgeS,
-      StartingPosition: 'TRIM_HORIZON',
-    });
-    expect(mappings[0]?.Properties.FunctionResponseTypes ?? []).toEqual(
-      src.reportBatchItemFailures ? ['ReportBatchItemFailures'] : [],
-    );
+    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.Architectures).toEqual(['arm64']);
+    const vars = envOf(logicalId);
+    expect(vars.POWERTOOLS_SERVICE_NAME).toBe(spec.serviceName);
+    for (const name of Object.values(commonEnv).filter((v) => v !== commonEnv.dynamodbEndpoint)) {
+      expect(vars[name], name).toBeDefined();
+    }
+    expect(vars[commonEnv.dynamodbEndpoint]).toBeUndefined();
   });
 
   it('may touch exactly the tables it declares, reading only where it reads and writing only where it writes', () => {
@@ -190,5 +224,53 @@ describe.each(functionSpecs.map((f) => [f.logicalId, f] as const))('function %s'
     for (const prefix of spec.publishesTopicPrefixes) {
       expect(resources.some((r) => r.includes(`:topic/${prefix}/*`))).toBe(true);
     }
+  });
+});
+
+describe.each(scheduledSpecs.map((f) => [f.logicalId, f] as const))('scheduled function %s', (logicalId, spec) => {
+  it('is run by exactly one EventBridge rule at the topology’s rate', () => {
+    const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule')).filter((r) =>
+      (r.Properties.Targets as Array<{ Arn: Json }>).some((t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': [logicalId, 'Arn'] })),
+    );
+    expect(rules).toHaveLength(1);
+    const unit = spec.rateMinutes === 1 ? 'minute' : 'minutes';
+    expect(rules[0]?.Properties.ScheduleExpression).toBe(`rate(${spec.rateMinutes} ${unit})`);
+    expect(rules[0]?.Properties.State).toBe('ENABLED');
+  });
+});
+
+describe.each(apiSpecs.map((f) => [f.logicalId, f] as const))('API function %s', (logicalId, spec) => {
+  it.each(spec.pathPrefixes.flatMap((p) => [p, `${p}/{proxy+}`]))('serves %s (ANY, IAM, Lambda proxy)', (path) => {
+    const ids = [...apiResourcePaths().entries()].filter(([, p]) => p === path).map(([id]) => id);
+    expect(ids).toHaveLength(1);
+    const methods = Object.values(resourcesOfType(template, 'AWS::ApiGateway::Method')).filter(
+      (m) => JSON.stringify(m.Properties.ResourceId) === JSON.stringify({ Ref: ids[0] }),
+    );
+    expect(methods).toHaveLength(1);
+    expect(methods[0]?.Properties).toMatchObject({ HttpMethod: 'ANY', AuthorizationType: 'AWS_IAM' });
+    expect(JSON.stringify(methods[0]?.Properties.Integration)).toContain(`"Fn::GetAtt":["${logicalId}","Arn"]`);
+  });
+});
+
+describe.each(functionSpecs.map((f) => [f.logicalId, f] as const))('stream function %s', (logicalId, spec) => {
+  it('reads its stream with exactly the topology’s event source settings', () => {
+    const mappings = Object.values(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')).filter(
+      (m) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: logicalId }),
+    );
+    expect(mappings).toHaveLength(1);
+    const src = spec.source;
+    expect(mappings[0]?.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [streams[src.stream].logicalId, 'Arn'] },
+      BatchSize: src.batchSize,
+      MaximumBatchingWindowInSeconds: src.maxBatchingWindowS,
+      MaximumRetryAttempts: src.maxRetryAttempts,
+      BisectBatchOnFunctionError: src.bisectBatchOnError,
+      ParallelizationFactor: src.parallelizationFactor,
+      MaximumRecordAgeInSeconds: src.maxRecordAgeS,
+      StartingPosition: 'TRIM_HORIZON',
+    });
+    expect(mappings[0]?.Properties.FunctionResponseTypes ?? []).toEqual(
+      src.reportBatchItemFailures ? ['ReportBatchItemFailures'] : [],
+    );
   });
 });

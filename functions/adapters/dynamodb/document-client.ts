@@ -37,10 +37,18 @@ export async function batchWriteAll(
   tableName: string,
   items: readonly Record<string, unknown>[],
   concurrency = 8,
+  keyAttributes?: readonly string[],
 ): Promise<void> {
   type PutRequest = { PutRequest: { Item: Record<string, unknown> } };
+  // BatchWriteItem rejects a request that names one key twice; with keyAttributes, the last item per key is kept.
+  let unique: readonly Record<string, unknown>[] = items;
+  if (keyAttributes) {
+    const byKey = new Map<string, Record<string, unknown>>();
+    for (const item of items) byKey.set(keyAttributes.map((a) => String(item[a])).join('\u0000'), item);
+    unique = [...byKey.values()];
+  }
   const batches = chunk(
-    items.map((Item): PutRequest => ({ PutRequest: { Item } })),
+    unique.map((Item): PutRequest => ({ PutRequest: { Item } })),
     maxBatchWriteItems,
   );
   let next = 0;

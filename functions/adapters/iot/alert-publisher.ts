@@ -14,17 +14,30 @@ export function iotDataClientFromEnv(env: Env): IoTDataPlaneClient {
   return new IoTDataPlaneClient(clientConfig(env, commonEnv.iotDataEndpoint));
 }
 
-export class IotAlertPublisher implements AlertPublisher {
+/** Publishes any JSON message at QoS 1; the typed publishers below are thin wrappers. */
+export class IotJsonPublisher {
   constructor(private readonly client: IoTDataPlaneClient) {}
 
-  async publish(topic: string, alert: OverloadAlertV1): Promise<void> {
+  async publishJson(topic: string, message: unknown): Promise<void> {
     await this.client.send(
       new PublishCommand({
         topic,
         qos: 1,
         contentType: 'application/json',
-        payload: Buffer.from(JSON.stringify(alert), 'utf8'),
+        payload: Buffer.from(JSON.stringify(message), 'utf8'),
       }),
     );
+  }
+}
+
+export class IotAlertPublisher implements AlertPublisher {
+  private readonly json: IotJsonPublisher;
+
+  constructor(client: IoTDataPlaneClient) {
+    this.json = new IotJsonPublisher(client);
+  }
+
+  publish(topic: string, alert: OverloadAlertV1): Promise<void> {
+    return this.json.publishJson(topic, alert);
   }
 }

@@ -31,6 +31,8 @@ export interface SupervisedVehicle {
   readonly category: VehicleCategory;
   readonly nightRestricted?: boolean;
   readonly hazmatClass?: string;
+  /** Out of service (停运) when false: silent-terminal checks are suspended. Absent = in service. */
+  readonly inService?: boolean;
 }
 
 export type ViolationType =

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { overloadAlertV1 } from '../../../functions/contracts/overload-alert.v1.ts';
+import { supervisionAlertV1 } from '../../../functions/contracts/supervision-alert.v1.ts';
+import { telemetryBatchV1, telemetryMessageV1 } from '../../../functions/contracts/telemetry.v1.ts';
 import { wimConfigFileV1 } from '../../../functions/contracts/wim-config.v1.ts';
 import { wimRecordV1 } from '../../../functions/contracts/wim-record.v1.ts';
 import { judgeWimRecord } from '../../../functions/domain/overload/judge.ts';
@@ -54,5 +56,16 @@ describe('docs/contracts.md examples', () => {
     const config = wimConfigFileV1.parse(firstJsonBlockAfter('## WIM configuration file v1'));
     expect(config.stations).toHaveLength(1);
     expect(config.permits).toHaveLength(1);
+  });
+
+  it('the telemetry batch example parses, as a batch and as a message', () => {
+    const batch = telemetryBatchV1.parse(firstJsonBlockAfter('## Telemetry v1'));
+    expect(batch.reports).toHaveLength(2);
+    expect(telemetryMessageV1.safeParse(batch).success).toBe(true);
+  });
+
+  it('the supervision alert example parses', () => {
+    const alert = supervisionAlertV1.parse(firstJsonBlockAfter('## Supervision alert v1'));
+    expect(alert.type).toBe('speeding');
   });
 });

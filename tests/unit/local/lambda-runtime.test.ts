@@ -57,7 +57,12 @@ describe('lambda runtime', () => {
 
   it('builds the environment the CDK stack sets, with local names and endpoints', () => {
     const env = localFunctionEnv(functions.wimIngest, { stage: 'dev', dynamodbUrl: 'http://127.0.0.1:1', iotDataUrl: 'http://127.0.0.1:2' }, { POWERTOOLS_LOG_LEVEL: 'WARN', UNRELATED: 'x' });
-    for (const spec of Object.values(tables)) expect(env[spec.envVar]).toBe(`dev-${spec.logicalId}`);
+    // Exactly the tables the function declares, as the CDK stack grants them: no others.
+    const declared = new Set<string>([...functions.wimIngest.readsTables, ...functions.wimIngest.writesTables]);
+    for (const [name, spec] of Object.entries(tables)) {
+      if (declared.has(name)) expect(env[spec.envVar]).toBe(`dev-${spec.logicalId}`);
+      else expect(env[spec.envVar]).toBeUndefined();
+    }
     expect(env).toMatchObject({
       WIM_RECORD_STREAM: 'dev-WimRecordStream',
       POWERTOOLS_SERVICE_NAME: 'wim-ingest',
