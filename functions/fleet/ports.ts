@@ -4,7 +4,7 @@
  */
 import type { VehicleV1 } from '../contracts/vehicle.v1.ts';
 import type { VehicleRuleState } from '../domain/supervision/engine.ts';
-import type { PositionReport, TerminalAlarmEvent, Violation } from '../domain/supervision/types.ts';
+import type { PositionReport, Violation } from '../domain/supervision/types.ts';
 import type { DeadLetter } from '../shared/dead-letter.ts';
 import type { LoggerPort } from '../wim/ports.ts';
 

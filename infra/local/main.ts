@@ -20,6 +20,11 @@ import { DynamoDbWimConfigStore } from '../../functions/adapters/dynamodb/wim-co
 import { overloadAlertV1 } from '../../functions/contracts/overload-alert.v1.ts';
 import { readCliConfig } from '../../devices/simulator/main.ts';
 import { runSimulator } from '../../devices/simulator/run.ts';
+import { loadFleetVehicles } from '../../devices/fleet/fleet.ts';
+import { publishScenario } from '../../devices/fleet/publish.ts';
+import { runFleetSimulator } from '../../devices/fleet/run.ts';
+import { buildScenario, isScenarioName, rebaseBefore } from '../../devices/fleet/scenarios.ts';
+import { supervisionAlertV1 } from '../../functions/contracts/supervision-alert.v1.ts';
 import { importWimConfig, parseWimConfig } from '../../devices/tools/wim-config.ts';
 import { DynamoDbVehicleStore } from '../../functions/adapters/dynamodb/vehicle-store.ts';
 import { formatOfFileName, parseVehicleFile } from '../../functions/registry/import.ts';
@@ -64,6 +69,56 @@ function formatAlertLine(topic: string, payload: Buffer): string {
     `ALERT ${a.plate} at ${a.stationName ?? a.stationId} lane ${a.lane}: gross ${a.grossWeightKg} kg, limit ${a.limitKg} kg, ${over}` +
     `${a.hundredTonne ? ' 百吨王' : ''}${dims ? `; ${dims}` : ''}; est. fine ${a.fineEstimateYuan} yuan`
   );
+}
+
+/** The fleet simulator in real time (FLEET_INCIDENT_RATE: share of drive legs with a speeding episode). */
+async function startFleetSimulator(stack: LocalStack): Promise<() => Promise<void>> {
+  const rateRaw = process.env.FLEET_INCIDENT_RATE;
+  const incidentRate = rateRaw === undefined || rateRaw === '' ? undefined : Number(rateRaw);
+  if (incidentRate !== undefined && !(incidentRate >= 0 && incidentRate <= 1)) throw new UsageError(`FLEET_INCIDENT_RATE=${rateRaw} is not between 0 and 1`);
+  const fleet = await runFleetSimulator({
+    mqttUrl: stack.endpoints.mqttUrl,
+    vehicles: loadFleetVehicles(),
+    ...(incidentRate === undefined ? {} : { incidentRate }),
+    log: stderr,
+  });
+  return async () => void (await fleet.stop());
+}
+
+/**
+ * Live vehicles take minutes to produce a violation (a speeding episode is confirmed once the allowed lateness has
+ * passed), so `npm start` also replays a few recorded scenarios placed just before now, and runs the sweep once, so
+ * that supervision alerts show within seconds. FLEET_DEMO_SCENARIOS: comma-separated names, empty = none.
+ */
+async function replayDemoScenarios(stack: LocalStack): Promise<void> {
+  const names = (process.env.FLEET_DEMO_SCENARIOS ?? 'speeding,fatigue,hazmat-zone,night-run')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const store = new DynamoDbVehicleStore(documentClient(stack.dynamo), stack.tableName('vehicles'));
+  const suffix = `-d${Date.now().toString(36)}`;
+  for (const name of names) {
+    if (!isScenarioName(name)) throw new UsageError(`FLEET_DEMO_SCENARIOS: unknown scenario ${name}`);
+    const scenario = rebaseBefore(buildScenario(name, { deviceSuffix: suffix }), Date.now(), 8 * 60_000);
+    await store.putMany(scenario.vehicles);
+    const published = await publishScenario(stack.endpoints.mqttUrl, scenario, { will: false });
+    await published.close();
+  }
+  if (names.length === 0) return;
+  await stack.drain();
+  await stack.runScheduled('fleetSweep');
+}
+
+/** One readable line per supervision alert. */
+function formatSupervisionLine(payload: Buffer): string {
+  const parsed = supervisionAlertV1.safeParse(JSON.parse(payload.toString('utf8')));
+  if (!parsed.success) return `supervision alert: (not a supervision-alert v1) ${payload.toString('utf8').slice(0, 200)}`;
+  const a = parsed.data;
+  const figures = Object.entries(a.details)
+    .slice(0, 4)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return `VIOLATION ${a.type} ${a.vehicle.plate} (${a.vehicle.category}, ${a.vehicle.operator}) from ${a.startAt}${a.endAt ? ` to ${a.endAt}` : ''}: ${figures}`;
 }
 
 /** The simulator, configured by the same SIM_* variables as `npm run simulate`, against this stack's broker. */
@@ -165,9 +220,17 @@ async function main(): Promise<void> {
     // An enforcement-style console client: allowed by the enforcement policy even when policies are enforced.
     const alertClient = mqtt.connect(endpoints.mqttUrl, { clientId: `${enforcementClientPrefix}console-${process.pid}`, protocolVersion: 4 });
     stops.push(async () => void (await alertClient.endAsync()));
-    alertClient.on('message', (topic, payload) => process.stdout.write(`${formatAlertLine(topic, payload)}\n`));
+    alertClient.on('message', (topic, payload) => {
+      const line = topic.startsWith(`${topics.supervisionAlertsPrefix}/`) ? formatSupervisionLine(payload) : formatAlertLine(topic, payload);
+      process.stdout.write(`${line}\n`);
+    });
     await alertClient.subscribeAsync(topics.overloadAlertsFilter, { qos: 1 });
+    await alertClient.subscribeAsync(topics.supervisionAlertsFilter, { qos: 1 });
     stops.push(await startSimulator(stack));
+    if (process.env.FLEET_SIMULATOR !== 'off') {
+      await replayDemoScenarios(stack);
+      stops.push(await startFleetSimulator(stack));
+    }
   }
 }
 
