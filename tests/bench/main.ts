@@ -38,6 +38,15 @@ import { publishBulk, bulkKey } from '../../devices/simulator/scripted.ts';
 import { STATIONS } from '../../devices/simulator/stations.ts';
 import { generateTraffic } from '../../devices/simulator/traffic.ts';
 import { commonEnv, functions, localTableName, streams, tables, type TableName } from '../../infra/topology.ts';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { advanceVehicle } from '../../functions/domain/supervision/engine.ts';
+import type { PositionReport } from '../../functions/domain/supervision/types.ts';
+import type { TelemetryReportV1 } from '../../functions/contracts/telemetry.v1.ts';
+import { createHandler as createFleetHandler } from '../../functions/handlers/fleet-ingest.ts';
+import { DynamoDbVehicleStore } from '../../functions/adapters/dynamodb/vehicle-store.ts';
+import { loadFleetVehicles, routeFor } from '../../devices/fleet/fleet.ts';
+import { generateTrack, toRegistryVehicle } from '../../devices/fleet/vehicles.ts';
+import type { FleetVehicle } from '../../devices/fleet/vehicles.ts';
 
 // The handler runs in this process for section 3; keep its EMF lines out of the report.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -428,10 +437,248 @@ async function benchBundles(): Promise<void> {
   results.bundles = sizes;
 }
 
+
+// ---------------------------------------------------------------------------------------------------------------
+// 8–10. Telemetry: rules on one core, the fleet handler with DynamoDB requests counted, end to end over MQTT
+// ---------------------------------------------------------------------------------------------------------------
+interface FleetTrack {
+  readonly vehicle: FleetVehicle;
+  readonly reports: TelemetryReportV1[];
+}
+
+/** `vehicleCount` supervised vehicles driving G98/G9811 legs for `minutes`, one report every 10–30 s each. */
+function fleetTracks(vehicleCount: number, minutes: number, tag: string, endMs = Date.now() - 60_000): FleetTrack[] {
+  const supervised = loadFleetVehicles().filter((v) => ['coach', 'charter', 'hazmat', 'heavy-truck', 'tractor'].includes(v.category));
+  const startMs = endMs - minutes * 60_000;
+  return Array.from({ length: vehicleCount }, (_, i) => {
+    const base = supervised[i % supervised.length] as FleetVehicle;
+    const vehicle: FleetVehicle = { ...base, deviceId: `${tag}-${i}` };
+    const points = generateTrack({
+      vehicle,
+      route: routeFor(vehicle, i),
+      seed: 1000 + i,
+      startMs,
+      plan: [
+        { kind: 'drive', speedKmh: 88, durationMin: Math.floor(minutes * 0.6) },
+        { kind: 'stop', durationMin: 5 },
+        { kind: 'drive', speedKmh: 104, durationMin: Math.floor(minutes * 0.35) },
+      ],
+    });
+    return { vehicle, reports: points.map((p) => p.report) };
+  });
+}
+
+function positionReport(r: TelemetryReportV1): PositionReport {
+  return {
+    deviceId: r.deviceId,
+    seq: r.seq,
+    tsMs: Date.parse(r.ts),
+    lat: r.lat,
+    lon: r.lon,
+    speedKmh: r.speedKmh,
+    headingDeg: r.headingDeg,
+    ...(r.odometerKm === undefined ? {} : { odometerKm: r.odometerKm }),
+    ...(r.ignition === undefined ? {} : { ignition: r.ignition }),
+    ...(r.alarmFlags === undefined ? {} : { alarmFlags: r.alarmFlags }),
+    ...(r.driverId === undefined ? {} : { driverId: r.driverId }),
+  };
+}
+
+function benchTelemetryRules(): void {
+  const tracks = fleetTracks(20, 240, 'rules');
+  const inputs = tracks.map((t) => ({
+    vehicle: { deviceId: t.vehicle.deviceId, category: t.vehicle.category },
+    reports: t.reports.map(positionReport),
+  }));
+  const total = inputs.reduce((sum, i) => sum + i.reports.length, 0);
+  const runOnce = () => {
+    let violations = 0;
+    for (const input of inputs) {
+      let state;
+      // As the handler sees them: one vehicle's reports in slices of a Kinesis batch.
+      for (let at = 0; at < input.reports.length; at += 50) {
+        const result = advanceVehicle(state, input.vehicle, input.reports.slice(at, at + 50));
+        state = result.state;
+        violations += result.violations.length;
+      }
+    }
+    return violations;
+  };
+  // Repeated for two seconds after a warm-up, so that the JIT has settled and the figure is stable.
+  runOnce();
+  let rounds = 0;
+  let violations = 0;
+  const start = performance.now();
+  while (performance.now() - start < 2000) {
+    violations = runOnce();
+    rounds++;
+  }
+  const measured = { perS: (rounds * total) / ((performance.now() - start) / 1000), violations };
+  results.telemetryRules = { reportsPerS: Math.round(measured.perS), reports: total, vehicles: inputs.length, violations: measured.violations };
+  log(`telemetry rules      ${fmt(measured.perS)} reports/s on one core (${fmt(total)} reports, ${inputs.length} vehicles, ${measured.violations} violations)`);
+}
+
+/** An HTTP proxy in front of dynalite that counts DynamoDB operations and the items they carry. */
+async function countingProxy(targetUrl: string) {
+  const target = new URL(targetUrl);
+  const counts = new Map<string, { requests: number; items: number }>();
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const op = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? 'unknown';
+      let items = 1;
+      try {
+        const json = JSON.parse(body.toString()) as { RequestItems?: Record<string, unknown[] | { Keys: unknown[] }> };
+        if (json.RequestItems) {
+          items = Object.values(json.RequestItems).reduce<number>((n, v) => n + (Array.isArray(v) ? v.length : v.Keys.length), 0);
+        }
+      } catch {
+        // not JSON: count the request only
+      }
+      const c = counts.get(op) ?? { requests: 0, items: 0 };
+      c.requests++;
+      c.items += items;
+      counts.set(op, c);
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 500, up.headers);
+          up.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, counts, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+function fleetEnvelopeRecord(message: unknown, deviceId: string, seq: number) {
+  const envelope = {
+    payloadBase64: Buffer.from(JSON.stringify(message)).toString('base64'),
+    topic: `fleet/${deviceId}/telemetry`,
+    topicDeviceId: deviceId,
+    receivedAtMs: Date.now(),
+    clientId: deviceId,
+  };
+  const sequenceNumber = String(seq).padStart(20, '0');
+  return {
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: deviceId,
+      sequenceNumber,
+      data: Buffer.from(JSON.stringify(envelope)).toString('base64'),
+      approximateArrivalTimestamp: Date.now() / 1000,
+    },
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `shardId-000000000000:${sequenceNumber}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'local',
+    awsRegion: 'local',
+    eventSourceARN: 'local',
+  };
+}
+
+async function registerFleet(ddb: DynamoDBDocumentClient, tracks: readonly FleetTrack[]): Promise<void> {
+  await new DynamoDbVehicleStore(ddb, localTableName('bench', tables.vehicles)).putMany(tracks.map((t) => toRegistryVehicle(t.vehicle)));
+}
+
+async function benchFleetHandler(stack: ChildStack, ddb: DynamoDBDocumentClient): Promise<void> {
+  const tracks = fleetTracks(100, 120, `fh${Date.now().toString(36)}`);
+  await registerFleet(ddb, tracks);
+  const proxy = await countingProxy(stack.dynamodbUrl);
+  const env: Record<string, string> = { ...handlerEnv(stack), [commonEnv.dynamodbEndpoint]: proxy.url, POWERTOOLS_SERVICE_NAME: functions.fleetIngest.serviceName };
+  for (const name of [...functions.fleetIngest.readsTables, ...functions.fleetIngest.writesTables]) env[tables[name].envVar] = localTableName('bench', tables[name]);
+  const handler = createFleetHandler(env);
+  // Time-ordered across vehicles, as the stream delivers a busy shard: each batch holds many vehicles.
+  const all = tracks.flatMap((t) => t.reports).sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+  const batchSize = functions.fleetIngest.source.batchSize;
+  const events: KinesisStreamEvent[] = [];
+  for (let i = 0; i < all.length; i += batchSize) {
+    events.push({ Records: all.slice(i, i + batchSize).map((r, j) => fleetEnvelopeRecord(r, r.deviceId, i + j)) } as KinesisStreamEvent);
+  }
+  proxy.counts.clear();
+  const start = performance.now();
+  for (const event of events) await handler(event, context());
+  const perS = all.length / ((performance.now() - start) / 1000);
+  await proxy.close();
+  const per = (op: string) => proxy.counts.get(op) ?? { requests: 0, items: 0 };
+  const requests = [...proxy.counts.values()].reduce((n, c) => n + c.requests, 0);
+  const stateReads = per('BatchGetItem');
+  const writes = per('BatchWriteItem');
+  results.fleetHandler = {
+    reportsPerS: Math.round(perS),
+    reports: all.length,
+    batches: events.length,
+    vehicles: tracks.length,
+    dynamodbRequestsPerReport: Number((requests / all.length).toFixed(3)),
+    dynamodbRequestsPerBatch: Number((requests / events.length).toFixed(1)),
+    itemsWrittenPerReport: Number((writes.items / all.length).toFixed(3)),
+    itemsReadPerReport: Number((stateReads.items / all.length).toFixed(3)),
+    operations: Object.fromEntries(proxy.counts),
+  };
+  log(
+    `fleet handler        ${fmt(perS)} reports/s (batches of ${batchSize}, ${tracks.length} vehicles); DynamoDB ${(requests / all.length).toFixed(3)} requests/report, ` +
+      `${(writes.items / all.length).toFixed(2)} items written/report, ${(stateReads.items / all.length).toFixed(3)} items read/report`,
+  );
+}
+
+async function benchFleetEndToEnd(stack: ChildStack, ddb: DynamoDBDocumentClient): Promise<void> {
+  const tracks = fleetTracks(200, 60, `fe${Date.now().toString(36)}`);
+  await registerFleet(ddb, tracks);
+  const all = tracks.flatMap((t) => t.reports).sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+  const clients = new Map<string, Awaited<ReturnType<typeof connectAsync>>>();
+  for (const t of tracks) clients.set(t.vehicle.deviceId, await connectAsync(stack.mqttUrl, { clientId: t.vehicle.deviceId, clean: true, reconnectPeriod: 0 }));
+  const start = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 500 }, async () => {
+      while (next < all.length) {
+        const r = all[next++] as TelemetryReportV1;
+        await clients.get(r.deviceId)?.publishAsync(`fleet/${r.deviceId}/telemetry`, JSON.stringify(r), { qos: 1 });
+      }
+    }),
+  );
+  await Promise.all([...clients.values()].map((c) => c.endAsync()));
+  // Done when every vehicle's state has taken its last report (one BatchGetItem per 100 vehicles, every 500 ms).
+  const lastTs = new Map(tracks.map((t) => [t.vehicle.deviceId, Date.parse((t.reports.at(-1) as TelemetryReportV1).ts)]));
+  const states = new (await import('../../functions/adapters/dynamodb/fleet-stores.ts')).DynamoDbVehicleStateStore(ddb, localTableName('bench', tables.vehicleState));
+  let doneAt = 0;
+  for (let waited = 0; waited < 180_000; waited += 500) {
+    const got = await states.getMany([...lastTs.keys()]);
+    if ([...lastTs].every(([id, ts]) => got.get(id)?.lastReportMs === ts)) {
+      doneAt = Date.now();
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  let stored = 0;
+  for (const t of tracks) {
+    const page = await ddb.send(
+      new (await import('@aws-sdk/lib-dynamodb')).QueryCommand({
+        TableName: localTableName('bench', tables.positions),
+        KeyConditionExpression: 'deviceId = :d',
+        ExpressionAttributeValues: { ':d': t.vehicle.deviceId },
+        Select: 'COUNT',
+      }),
+    );
+    stored += page.Count ?? 0;
+  }
+  const perS = doneAt ? (all.length / (doneAt - start)) * 1000 : Number.NaN;
+  results.fleetEndToEnd = { reportsPerS: Math.round(perS), reports: all.length, stored, lost: all.length - stored, vehicles: tracks.length };
+  log(`fleet end to end     ${fmt(perS)} reports/s (${fmt(stored)}/${fmt(all.length)} stored, ${all.length - stored} lost, ${tracks.length} vehicles over MQTT)`);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 async function main(): Promise<void> {
   log(`Qiongjian benchmark — node ${process.version}, ${results.cpus} cores, scale ${scale}`);
   if (!skip.has('judgement')) benchJudgement();
+  if (!skip.has('telemetry')) benchTelemetryRules();
   const stack = await startChildStack();
   try {
     const ddb = documentClient(
@@ -449,6 +696,10 @@ async function main(): Promise<void> {
     if (!skip.has('handler')) await benchHandler(stack);
     if (!skip.has('e2e')) await benchEndToEnd(stack, queries, rawPerS);
     if (!skip.has('latency')) await benchLatency(stack);
+    if (!skip.has('fleet')) {
+      await benchFleetHandler(stack, ddb);
+      await benchFleetEndToEnd(stack, ddb);
+    }
     const peak = stack.peakRssKb();
     results.localStackPeakRssMb = Math.round(peak / 1024);
     log(`local stack peak RSS ${Math.round(peak / 1024)} MB (child process, VmHWM)`);
