@@ -11,7 +11,7 @@
  * Any storage failure throws: the stream retries the batch (bisecting), and every step repeats safely.
  */
 import { fleetEnvelope, type FleetEnvelope } from '../contracts/ingest-envelope.ts';
-import { telemetryMessageV1, type TelemetryMessageV1 } from '../contracts/telemetry.v1.ts';
+import { telemetryMessageV1, type TelemetryMessageV1, type TelemetryReportV1 } from '../contracts/telemetry.v1.ts';
 import { isSupervised, type VehicleV1 } from '../contracts/vehicle.v1.ts';
 import { advanceVehicle } from '../domain/supervision/engine.ts';
 import type { SupervisionRules } from '../domain/supervision/rules-config.ts';
@@ -251,19 +251,7 @@ function triage(record: FleetStreamRecord, nowMs: number, options: FleetIngestOp
     const tsMs = Date.parse(r.ts);
     if (tsMs > nowMs + options.maxFutureSkewS * 1000) problems.push(`${where}: ts ${r.ts} is more than ${options.maxFutureSkewS} s ahead of the server clock`);
     if (tsMs < nowMs - options.maxAgeS * 1000) problems.push(`${where}: ts ${r.ts} is more than ${options.maxAgeS} s old`);
-    reports.push({
-      deviceId: message.deviceId,
-      seq: r.seq,
-      tsMs,
-      lat: r.lat,
-      lon: r.lon,
-      speedKmh: r.speedKmh,
-      headingDeg: r.headingDeg,
-      ...(r.odometerKm === undefined ? {} : { odometerKm: r.odometerKm }),
-      ...(r.ignition === undefined ? {} : { ignition: r.ignition }),
-      ...(r.alarmFlags === undefined ? {} : { alarmFlags: r.alarmFlags }),
-      ...(r.driverId === undefined ? {} : { driverId: r.driverId }),
-    });
+    reports.push(toPositionReport(message.deviceId, r, tsMs));
   });
   // A batch with one bad report is rejected whole: its reports are one upload, replayable together once fixed.
   if (problems.length > 0) return reject(problems.some((p) => p.includes('deviceId')) ? 'device-mismatch' : 'implausible', problems);
@@ -296,5 +284,22 @@ function presenceEventRecord(event: PresenceEvent): VehicleEvent {
       ...(event.disconnectReason ? { disconnectReason: event.disconnectReason } : {}),
       ...(event.ipAddress ? { ipAddress: event.ipAddress } : {}),
     },
+  };
+}
+
+/** A report of the telemetry contract as the rules see it (time parsed once). */
+export function toPositionReport(deviceId: string, r: Omit<TelemetryReportV1, 'deviceId'>, tsMs = Date.parse(r.ts)): PositionReport {
+  return {
+    deviceId,
+    seq: r.seq,
+    tsMs,
+    lat: r.lat,
+    lon: r.lon,
+    speedKmh: r.speedKmh,
+    headingDeg: r.headingDeg,
+    ...(r.odometerKm === undefined ? {} : { odometerKm: r.odometerKm }),
+    ...(r.ignition === undefined ? {} : { ignition: r.ignition }),
+    ...(r.alarmFlags === undefined ? {} : { alarmFlags: r.alarmFlags }),
+    ...(r.driverId === undefined ? {} : { driverId: r.driverId }),
   };
 }

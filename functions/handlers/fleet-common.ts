@@ -1,9 +1,9 @@
 /**
  * Wiring shared by the fleet handlers (ingest and sweep): the same adapters from the same environment variables.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { commonEnv, tables } from '../../infra/topology.ts';
 import { DynamoDbDeadLetterStore } from '../adapters/dynamodb/dead-letter-store.ts';
 import { documentClientFromEnv } from '../adapters/dynamodb/document-client.ts';
@@ -17,6 +17,7 @@ import { DynamoDbVehicleStore } from '../adapters/dynamodb/vehicle-store.ts';
 import { IotJsonPublisher, iotDataClientFromEnv } from '../adapters/iot/alert-publisher.ts';
 import type { FleetPorts } from '../fleet/ports.ts';
 import { numberFromEnv, requireEnv, type Env } from '../shared/aws-client-config.ts';
+import { powertoolsFor } from '../shared/powertools.ts';
 
 export interface FleetWiring {
   readonly ports: FleetPorts;
@@ -40,10 +41,7 @@ function whenUsed<T extends object>(make: () => T): T {
 }
 
 export function fleetWiring(env: Env, defaultServiceName: string): FleetWiring {
-  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? defaultServiceName;
-  const logger = new Logger({ serviceName, ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as 'INFO' } : {}) });
-  const metrics = new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'Qiongjian' });
-  const tracer = new Tracer({ serviceName });
+  const { logger, metrics, tracer, loggerPort } = powertoolsFor(env, defaultServiceName);
   const ddb = documentClientFromEnv(env);
   const iotData = iotDataClientFromEnv(env);
   tracer.captureAWSv3Client(ddb);
@@ -57,11 +55,7 @@ export function fleetWiring(env: Env, defaultServiceName: string): FleetWiring {
     violations: new DynamoDbViolationStore(ddb, requireEnv(env, tables.violations.envVar)),
     publisher: new IotJsonPublisher(iotData),
     deadLetters: whenUsed(() => new DynamoDbDeadLetterStore(ddb, requireEnv(env, tables.deadLetters.envVar))),
-    logger: {
-      info: (message, extra) => logger.info(message, extra ?? {}),
-      warn: (message, extra) => logger.warn(message, extra ?? {}),
-      error: (message, extra) => logger.error(message, extra ?? {}),
-    },
+    logger: loggerPort,
     nowMs: Date.now,
   };
   return {

@@ -11,11 +11,9 @@
  * REGISTRY_MAX_IMPORT_ROWS (default 5000). Event doc:
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -23,6 +21,7 @@ import { apiFunctions, tables } from '../../infra/topology.ts';
 import { documentClientFromEnv } from '../adapters/dynamodb/document-client.ts';
 import { DynamoDbVehicleStore } from '../adapters/dynamodb/vehicle-store.ts';
 import { numberFromEnv, requireEnv, type Env } from '../shared/aws-client-config.ts';
+import { powertoolsFor } from '../shared/powertools.ts';
 import { type ApiRequest, defaultMaxImportRows, errorResponse, handleRegistryRequest, type RegistryApiOptions } from '../registry/api-routes.ts';
 
 export type RegistryApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -51,10 +50,7 @@ export function apiRequestFromEvent(event: APIGatewayProxyEvent): ApiRequest {
 
 export function createHandler(env: Env): RegistryApiHandler {
   const spec = apiFunctions.registryApi;
-  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? spec.serviceName;
-  const logger = new Logger({ serviceName, ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as 'INFO' } : {}) });
-  const metrics = new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'Qiongjian' });
-  const tracer = new Tracer({ serviceName });
+  const { logger, metrics, tracer } = powertoolsFor(env, spec.serviceName);
 
   const ddb = documentClientFromEnv(env);
   tracer.captureAWSv3Client(ddb);

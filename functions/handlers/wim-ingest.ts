@@ -6,11 +6,9 @@
  * first use); `createHandler(env)` builds the same function from an explicit environment, which is how the local
  * stack runs it. Event doc: https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
@@ -25,6 +23,7 @@ import { DynamoDbWimConfigStore } from '../adapters/dynamodb/wim-config-store.ts
 import { IotAlertPublisher, iotDataClientFromEnv } from '../adapters/iot/alert-publisher.ts';
 import { defaultOverloadRules } from '../domain/overload/rules-config.ts';
 import { numberFromEnv, requireEnv, type Env } from '../shared/aws-client-config.ts';
+import { powertoolsFor } from '../shared/powertools.ts';
 import { ingestWimBatch } from '../wim/ingest-service.ts';
 import type { WimIngestPorts } from '../wim/ports.ts';
 
@@ -32,10 +31,7 @@ export type WimIngestHandler = (event: KinesisStreamEvent, context: Context) => 
 
 export function createHandler(env: Env): WimIngestHandler {
   const spec = functions.wimIngest;
-  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? spec.serviceName;
-  const logger = new Logger({ serviceName, ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as 'INFO' } : {}) });
-  const metrics = new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'Qiongjian' });
-  const tracer = new Tracer({ serviceName });
+  const { logger, metrics, tracer, loggerPort } = powertoolsFor(env, spec.serviceName);
 
   const ddb = documentClientFromEnv(env);
   const iotData = iotDataClientFromEnv(env);
@@ -52,11 +48,7 @@ export function createHandler(env: Env): WimIngestHandler {
     counters: new DynamoDbCounterStore(ddb, requireEnv(env, tables.stationCounters.envVar)),
     deadLetters: new DynamoDbDeadLetterStore(ddb, requireEnv(env, tables.deadLetters.envVar)),
     alerts: new IotAlertPublisher(iotData),
-    logger: {
-      info: (message, extra) => logger.info(message, extra ?? {}),
-      warn: (message, extra) => logger.warn(message, extra ?? {}),
-      error: (message, extra) => logger.error(message, extra ?? {}),
-    },
+    logger: loggerPort,
     nowMs: Date.now,
   };
 

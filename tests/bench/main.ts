@@ -37,10 +37,10 @@ import { createHandler } from '../../functions/handlers/wim-ingest.ts';
 import { publishBulk, bulkKey } from '../../devices/simulator/scripted.ts';
 import { STATIONS } from '../../devices/simulator/stations.ts';
 import { generateTraffic } from '../../devices/simulator/traffic.ts';
-import { commonEnv, functions, localTableName, streams, tables, type TableName } from '../../infra/topology.ts';
+import { apiFunctions, commonEnv, functions, localTableName, scheduledFunctions, streams, tables, type TableName } from '../../infra/topology.ts';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
-import { advanceVehicle } from '../../functions/domain/supervision/engine.ts';
-import type { PositionReport } from '../../functions/domain/supervision/types.ts';
+import { advanceVehicle, type VehicleRuleState } from '../../functions/domain/supervision/engine.ts';
+import { toPositionReport } from '../../functions/fleet/ingest-service.ts';
 import type { TelemetryReportV1 } from '../../functions/contracts/telemetry.v1.ts';
 import { createHandler as createFleetHandler } from '../../functions/handlers/fleet-ingest.ts';
 import { DynamoDbVehicleStore } from '../../functions/adapters/dynamodb/vehicle-store.ts';
@@ -410,7 +410,7 @@ async function benchLatency(stack: ChildStack): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------------
 async function benchBundles(): Promise<void> {
   const sizes: Record<string, { runtimeSdkBytes: number; bundledSdkBytes: number }> = {};
-  for (const [name, spec] of Object.entries(functions)) {
+  for (const [name, spec] of Object.entries({ ...functions, ...scheduledFunctions, ...apiFunctions })) {
     const sizeWith = async (external: string[]) => {
       const out = await build({
         entryPoints: [resolve(repoRoot, spec.entry)],
@@ -468,33 +468,18 @@ function fleetTracks(vehicleCount: number, minutes: number, tag: string, endMs =
   });
 }
 
-function positionReport(r: TelemetryReportV1): PositionReport {
-  return {
-    deviceId: r.deviceId,
-    seq: r.seq,
-    tsMs: Date.parse(r.ts),
-    lat: r.lat,
-    lon: r.lon,
-    speedKmh: r.speedKmh,
-    headingDeg: r.headingDeg,
-    ...(r.odometerKm === undefined ? {} : { odometerKm: r.odometerKm }),
-    ...(r.ignition === undefined ? {} : { ignition: r.ignition }),
-    ...(r.alarmFlags === undefined ? {} : { alarmFlags: r.alarmFlags }),
-    ...(r.driverId === undefined ? {} : { driverId: r.driverId }),
-  };
-}
 
 function benchTelemetryRules(): void {
   const tracks = fleetTracks(20, 240, 'rules');
   const inputs = tracks.map((t) => ({
     vehicle: { deviceId: t.vehicle.deviceId, category: t.vehicle.category },
-    reports: t.reports.map(positionReport),
+    reports: t.reports.map((r) => toPositionReport(r.deviceId, r)),
   }));
   const total = inputs.reduce((sum, i) => sum + i.reports.length, 0);
   const runOnce = () => {
     let violations = 0;
     for (const input of inputs) {
-      let state;
+      let state: VehicleRuleState | undefined;
       // As the handler sees them: one vehicle's reports in slices of a Kinesis batch.
       for (let at = 0; at < input.reports.length; at += 50) {
         const result = advanceVehicle(state, input.vehicle, input.reports.slice(at, at + 50));

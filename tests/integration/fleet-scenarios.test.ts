@@ -9,6 +9,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../functions/adapters/dynamodb/document-client.ts';
 import { DynamoDbDeadLetterStore } from '../../functions/adapters/dynamodb/dead-letter-store.ts';
+import { ViolationQueries } from '../../functions/adapters/dynamodb/violation-queries.ts';
 import { supervisionAlertV1, type SupervisionAlertV1 } from '../../functions/contracts/supervision-alert.v1.ts';
 import { shanghaiDate } from '../../functions/shared/local-time.ts';
 import { publishScenario } from '../../devices/fleet/publish.ts';
@@ -148,6 +149,28 @@ describe('supervision scenarios on the embedded stack', () => {
         expect(bits, `${scenario.name} ${alarm.deviceId}`).toContain(alarm.bit);
       }
     }
+  });
+
+  it('makes violations queryable by vehicle, operator, category and type, and tracks by time', async () => {
+    const queries = new ViolationQueries(documentClient(stack.dynamo), { violations: stack.tableName('violations'), positions: stack.tableName('positions') });
+    const all = { fromUtc: '2000-01-01T00:00:00.000Z', toUtc: '2100-01-01T00:00:00.000Z' };
+    const speeding = scenarios.get('speeding') as Scenario;
+    const coach = speeding.vehicles[0] as Scenario['vehicles'][number];
+    const byVehicle = await queries.violations('byVehicle', coach.deviceId, all);
+    expect(byVehicle.items.map((i) => i.type)).toEqual(['speeding']);
+    const byOperator = await queries.violations('byOperator', coach.operator, all);
+    expect(byOperator.items.map((i) => i.deviceId)).toContain(coach.deviceId);
+    const byCategory = await queries.violations('byCategory', 'hazmat', all);
+    expect(byCategory.items.map((i) => i.type)).toContain('hazmat-zone');
+    const byType = await queries.violations('byType', 'night-coach', all);
+    expect(byType.items).toHaveLength(1);
+    // A time range that ends before the episode started finds nothing.
+    const before = new Date(Number(byVehicle.items[0]?.startMs) - 1).toISOString();
+    expect((await queries.violations('byVehicle', coach.deviceId, { fromUtc: all.fromUtc, toUtc: before })).items).toEqual([]);
+    const track = await queries.track(coach.deviceId, all);
+    expect(track.items).toHaveLength(speeding.expected.distinctReports[coach.deviceId] as number);
+    const times = track.items.map((i) => Number(i.tsMs));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
   it('raises nothing twice when every scenario is delivered again and the sweep runs again', async () => {

@@ -7,17 +7,10 @@
  * Override with `defineOverloadRules({ ... })`, never by mutating `defaultOverloadRules` (it is deep-frozen).
  */
 import type { AccuracyClass, OverLimitBand } from './types.ts';
+import { type Confidence, type DeepPartial, deepFreeze, deepMerge, type Sourced } from '../configuration.ts';
 
-export type Confidence = 'P' | 'S' | 'D' | 'U';
+export type { Confidence, DeepPartial, Sourced };
 
-/** A configured value with its provenance beside it. */
-export interface Sourced<T> {
-  readonly value: T;
-  readonly source: string;
-  readonly confidence: Confidence;
-  /** Why this value was chosen where the sources are silent. */
-  readonly note?: string;
-}
 
 export interface Range {
   readonly min: number;
@@ -173,33 +166,6 @@ const GB1589_AXLE = `${GB1589} §4.2 (commonly quoted values, not verified again
 const JJG907 = 'JJG 907-2006《动态公路车辆自动衡器》';
 const PLATFORM = 'provincial 治超 platform practice (Zhejiang monthly report / data tables, domain-rules §A6)';
 const QIONGJIAN = 'Qiongjian engineering decision (no legal source)';
-
-export type DeepPartial<T> = T extends readonly unknown[]
-  ? T
-  : T extends object
-    ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
-
-function deepMerge(base: unknown, override: unknown): unknown {
-  if (override === undefined) return base;
-  // Arrays (band boundaries, spacing brackets) are replaced whole: merging them element-wise would mix two tables.
-  if (!isPlainObject(base) || !isPlainObject(override)) return override;
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(override)) out[key] = deepMerge(base[key], value);
-  return out;
-}
 
 export const defaultOverloadRules: OverloadRules = deepFreeze<OverloadRules>({
   gross: {

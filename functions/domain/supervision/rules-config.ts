@@ -12,17 +12,10 @@
 import type { LonLat } from './hainan-geography.ts';
 import { g98Ring, g9811, hazmatRestrictedAreas } from './hainan-geography.ts';
 import type { SpeedingBand } from './types.ts';
+import { type Confidence, type DeepPartial, deepFreeze, deepMerge, type Sourced } from '../configuration.ts';
 
-export type Confidence = 'P' | 'S' | 'D' | 'U';
+export type { Confidence, DeepPartial, Sourced };
 
-/** A configured value with its provenance beside it. */
-export interface Sourced<T> {
-  readonly value: T;
-  readonly source: string;
-  readonly confidence: Confidence;
-  /** Why this value was chosen where the sources are silent. */
-  readonly note?: string;
-}
 
 export type RoadClass = 'expressway' | 'ordinary';
 export const roadClasses = ['expressway', 'ordinary'] as const satisfies readonly RoadClass[];
@@ -181,33 +174,6 @@ const POINTS = '《道路交通安全违法行为记分管理办法》第八条�
 const PLATFORM = 'provincial monitoring-platform practice (platform code, domain-rules §C4–C5)';
 const JT808 = 'JT/T 808 0x0200 报警标志位 (SmallChi/JT808 JT808Alarm.cs, domain-rules §C6)';
 const QIONGJIAN = 'Qiongjian engineering decision (no legal source)';
-
-export type DeepPartial<T> = T extends readonly unknown[]
-  ? T
-  : T extends object
-    ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
-
-function deepMerge(base: unknown, override: unknown): unknown {
-  if (override === undefined) return base;
-  // Arrays (zones, bands, alarm bits, categories) are replaced whole.
-  if (!isPlainObject(base) || !isPlainObject(override)) return override;
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(override)) out[key] = deepMerge(base[key], value);
-  return out;
-}
 
 function expresswayRule(category: SpeedCategory): SpeedLimitRule {
   return { ruleId: `speed.${category}.expressway`, limitKmh: 100, source: REGULATION_78, confidence: 'P' };
