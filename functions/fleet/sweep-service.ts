@@ -87,7 +87,9 @@ async function sweepPage(states: readonly VehicleStateItem[], ports: FleetPorts,
       const flushed = flushAt(next.engine, supervisedVehicle, nowMs - options.rules.watermark.allowedLatenessS.value * 1000, options.rules);
       for (const violation of flushed.violations) found.push({ violation, vehicle });
       summary.flushedViolations += flushed.violations.length;
-      let engine = flushed.state;
+      // Keep the flushed state only if the flush applied something: a watermark moved by processing time alone is not
+      // worth a write per vehicle every sweep (the ingest keeps its own watermark consistent).
+      let engine = flushed.violations.length > 0 || flushed.state.pending.length !== next.engine.pending.length ? flushed.state : next.engine;
       if (vehicle.inService !== false) {
         const silent = checkSilent(engine, supervisedVehicle, nowMs, options.rules);
         engine = silent.state;
