@@ -100,6 +100,10 @@ export const topics = {
   supervisionAlertsFilter: 'alerts/supervision/#',
   supervisionAlerts: (category: string, deviceId: string) => `alerts/supervision/${category}/${deviceId}`,
   supervisionAlertsPrefix: 'alerts/supervision',
+  /** Green-transport metrics, retained: the province and each city (by its GB/T 2260 division code, e.g. 460100). */
+  greenMetricsProvince: 'metrics/green',
+  greenMetricsCity: (cityCode: string) => `metrics/green/${cityCode}`,
+  greenMetricsPrefix: 'metrics/green',
   /** AWS IoT lifecycle events (connect/disconnect), published by the broker itself. */
   presenceEventsFilter: '$aws/events/presence/+/+',
 } as const;
@@ -206,6 +210,14 @@ export const tables = {
       { indexName: 'byType', partitionKey: { name: 'type', type: 'S' }, sortKey: { name: 'startUtc', type: 'S' } },
     ],
     envVar: 'VIOLATIONS_TABLE',
+  },
+  greenMetrics: {
+    logicalId: 'GreenMetrics',
+    // One item per (scope, period kind) and period: `province#day` / `2026-11-29`, `city#460100#hour` / `2026-11-29T10`.
+    partitionKey: { name: 'scopePeriod', type: 'S' },
+    sortKey: { name: 'periodKey', type: 'S' },
+    globalIndexes: [],
+    envVar: 'GREEN_METRICS_TABLE',
   },
   vehicleEvents: {
     logicalId: 'VehicleEvents',
@@ -344,6 +356,18 @@ export const scheduledFunctions = {
     publishesTopicPrefixes: [topics.supervisionAlertsPrefix],
     serviceName: 'fleet-sweep',
   },
+  greenSnapshot: {
+    logicalId: 'GreenSnapshotFunction',
+    entry: 'functions/handlers/green-snapshot.ts',
+    handlerExport: 'handler',
+    memoryMb: 1024,
+    timeoutS: 120,
+    rateMinutes: 5,
+    readsTables: ['vehicles', 'vehicleState', 'greenMetrics'],
+    writesTables: ['greenMetrics'],
+    publishesTopicPrefixes: [topics.greenMetricsPrefix],
+    serviceName: 'green-snapshot',
+  },
 } as const satisfies Record<string, ScheduledFunctionSpec>;
 
 export type ScheduledFunctionName = keyof typeof scheduledFunctions;
@@ -374,11 +398,29 @@ export const apiFunctions = {
     writesTables: ['vehicles'],
     serviceName: 'registry-api',
   },
+  greenApi: {
+    logicalId: 'GreenApiFunction',
+    entry: 'functions/handlers/green-api.ts',
+    handlerExport: 'handler',
+    memoryMb: 512,
+    timeoutS: 15,
+    pathPrefixes: ['/metrics'],
+    readsTables: ['greenMetrics'],
+    writesTables: [],
+    serviceName: 'green-api',
+  },
 } as const satisfies Record<string, ApiFunctionSpec>;
 
 export type ApiFunctionName = keyof typeof apiFunctions;
 
 export type FunctionName = keyof typeof functions;
+
+/**
+ * The green metrics the snapshot emits as CloudWatch metrics (EMF, dimensions `city`=province and `fleet`) and the
+ * dashboard plots: one list, read by the handler and by the CDK stack.
+ */
+export const greenMetricNames = ['NewEnergyShare', 'CleanEnergyShare', 'ElectricVehicleKm', 'EnergyKWh', 'Co2AvoidedKg'] as const;
+export const greenDashboardFleets = ['bus', 'taxi', 'all'] as const;
 
 /** Environment variables every handler understands besides the table and stream names. */
 export const commonEnv = {

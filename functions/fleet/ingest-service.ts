@@ -13,6 +13,8 @@
 import { fleetEnvelope, type FleetEnvelope } from '../contracts/ingest-envelope.ts';
 import { telemetryMessageV1, type TelemetryMessageV1, type TelemetryReportV1 } from '../contracts/telemetry.v1.ts';
 import { isSupervised, type VehicleV1 } from '../contracts/vehicle.v1.ts';
+import { accumulateGreen } from '../domain/green/accumulator.ts';
+import type { GreenRules } from '../domain/green/rules-config.ts';
 import { advanceVehicle } from '../domain/supervision/engine.ts';
 import type { SupervisionRules } from '../domain/supervision/rules-config.ts';
 import type { PositionReport, Violation } from '../domain/supervision/types.ts';
@@ -28,6 +30,7 @@ export interface FleetStreamRecord {
 
 export interface FleetIngestOptions {
   readonly rules: SupervisionRules;
+  readonly greenRules: GreenRules;
   readonly deadLetterRetentionDays: number;
   readonly positionRetentionDays: number;
   /** Reports stamped further ahead of the server clock are rejected (terminal clock wrong). */
@@ -160,10 +163,15 @@ export async function ingestFleetBatch(
       }
       const newest = input.reports.reduce((a, b) => (a.tsMs >= b.tsMs ? a : b));
       const isNewer = state.lastReportMs === undefined || newest.tsMs > state.lastReportMs;
+      // Green accounting rides on the engine: the same reports, deduplicated and in event-time order.
+      const green = vehicle && result && result.applied.length > 0
+        ? accumulateGreen(state.green, { deviceId, category: vehicle.category, energyType: vehicle.energyType }, result.applied, options.greenRules)
+        : state.green;
       state = {
         ...state,
         registered: vehicle !== undefined,
         ...(result ? { engine: result.state } : {}),
+        ...(green ? { green } : {}),
         ...(isNewer
           ? { lastReportMs: newest.tsMs, lastPosition: { lat: newest.lat, lon: newest.lon, speedKmh: newest.speedKmh, tsMs: newest.tsMs } }
           : {}),
@@ -301,5 +309,9 @@ export function toPositionReport(deviceId: string, r: Omit<TelemetryReportV1, 'd
     ...(r.ignition === undefined ? {} : { ignition: r.ignition }),
     ...(r.alarmFlags === undefined ? {} : { alarmFlags: r.alarmFlags }),
     ...(r.driverId === undefined ? {} : { driverId: r.driverId }),
+    ...(r.energyKWh === undefined ? {} : { energyKWh: r.energyKWh }),
+    ...(r.fuelL === undefined ? {} : { fuelL: r.fuelL }),
+    ...(r.socPct === undefined ? {} : { socPct: r.socPct }),
+    ...(r.occupied === undefined ? {} : { occupied: r.occupied }),
   };
 }

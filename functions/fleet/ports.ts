@@ -3,6 +3,7 @@
  * unit tests use in-memory fakes.
  */
 import type { VehicleV1 } from '../contracts/vehicle.v1.ts';
+import type { GreenVehicleState } from '../domain/green/accumulator.ts';
 import type { VehicleRuleState } from '../domain/supervision/engine.ts';
 import type { PositionReport, Violation } from '../domain/supervision/types.ts';
 import type { DeadLetter } from '../shared/dead-letter.ts';
@@ -27,6 +28,8 @@ export interface VehicleStateItem {
   readonly lastReportMs?: number;
   readonly lastPosition?: { readonly lat: number; readonly lon: number; readonly speedKmh: number; readonly tsMs: number };
   readonly connection?: ConnectionState;
+  /** The vehicle's green-metrics accumulators (km, energy, fuel per hour and day), updated with the same write. */
+  readonly green?: GreenVehicleState;
   readonly registered: boolean;
   readonly updatedAtMs: number;
 }

@@ -8,6 +8,8 @@
  *     lateness, so that its last episode is closed and reported.
  */
 import { isSupervised, type VehicleV1 } from '../contracts/vehicle.v1.ts';
+import { accumulateGreen } from '../domain/green/accumulator.ts';
+import type { GreenRules } from '../domain/green/rules-config.ts';
 import { checkSilent, flushAt } from '../domain/supervision/engine.ts';
 import type { SupervisionRules } from '../domain/supervision/rules-config.ts';
 import type { Violation } from '../domain/supervision/types.ts';
@@ -16,6 +18,7 @@ import { publishNewViolations } from './violations.ts';
 
 export interface SweepOptions {
   readonly rules: SupervisionRules;
+  readonly greenRules: GreenRules;
   readonly positionRetentionDays: number;
 }
 
@@ -77,7 +80,9 @@ async function sweepPage(states: readonly VehicleStateItem[], ports: FleetPorts,
       summary.offlineConfirmed++;
     }
 
-    if (vehicle && isSupervised(vehicle.category) && next.engine) {
+    // Every registered vehicle's pending reports are flushed (the green metrics count buses and taxis too); the
+    // supervision rules inside the engine apply to supervised categories only.
+    if (vehicle && next.engine) {
       const supervisedVehicle = {
         deviceId: vehicle.deviceId,
         category: vehicle.category,
@@ -89,8 +94,13 @@ async function sweepPage(states: readonly VehicleStateItem[], ports: FleetPorts,
       summary.flushedViolations += flushed.violations.length;
       // Keep the flushed state only if the flush applied something: a watermark moved by processing time alone is not
       // worth a write per vehicle every sweep (the ingest keeps its own watermark consistent).
-      let engine = flushed.violations.length > 0 || flushed.state.pending.length !== next.engine.pending.length ? flushed.state : next.engine;
-      if (vehicle.inService !== false) {
+      const applied = flushed.state.pending.length !== next.engine.pending.length;
+      let engine = flushed.violations.length > 0 || applied ? flushed.state : next.engine;
+      // Reports the flush applied count for the green metrics too, exactly as if the ingest had applied them.
+      if (flushed.applied.length > 0) {
+        next = { ...next, green: accumulateGreen(next.green, { deviceId: vehicle.deviceId, category: vehicle.category, energyType: vehicle.energyType }, flushed.applied, options.greenRules) };
+      }
+      if (isSupervised(vehicle.category) && vehicle.inService !== false) {
         const silent = checkSilent(engine, supervisedVehicle, nowMs, options.rules);
         engine = silent.state;
         if (silent.violation) {

@@ -10,6 +10,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { functions } from '../../infra/topology.ts';
+import { defaultGreenRules } from '../domain/green/rules-config.ts';
 import { defaultSupervisionRules } from '../domain/supervision/rules-config.ts';
 import { ingestFleetBatch } from '../fleet/ingest-service.ts';
 import type { Env } from '../shared/aws-client-config.ts';
@@ -26,7 +27,7 @@ export function createHandler(env: Env): FleetIngestHandler {
     const s = await ingestFleetBatch(
       event.Records.map((r) => ({ id: r.kinesis.sequenceNumber, dataBase64: r.kinesis.data })),
       ports,
-      { rules: defaultSupervisionRules, deadLetterRetentionDays, positionRetentionDays, maxFutureSkewS: 300, maxAgeS: 7 * 86_400 },
+      { rules: defaultSupervisionRules, greenRules: defaultGreenRules, deadLetterRetentionDays, positionRetentionDays, maxFutureSkewS: 300, maxAgeS: 7 * 86_400 },
     );
     metrics.addMetric('TelemetryReports', MetricUnit.Count, s.reports);
     metrics.addMetric('PresenceEvents', MetricUnit.Count, s.presenceEvents);

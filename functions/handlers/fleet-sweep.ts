@@ -9,6 +9,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { scheduledFunctions } from '../../infra/topology.ts';
+import { defaultGreenRules } from '../domain/green/rules-config.ts';
 import { defaultSupervisionRules } from '../domain/supervision/rules-config.ts';
 import { sweepFleet, type SweepSummary } from '../fleet/sweep-service.ts';
 import type { Env } from '../shared/aws-client-config.ts';
@@ -19,7 +20,7 @@ export type FleetSweepHandler = (event: unknown, context: Context) => Promise<Sw
 export function createHandler(env: Env): FleetSweepHandler {
   const { ports, logger, metrics, tracer, positionRetentionDays } = fleetWiring(env, scheduledFunctions.fleetSweep.serviceName);
   const sweep = async (): Promise<SweepSummary> => {
-    const s = await sweepFleet(ports, { rules: defaultSupervisionRules, positionRetentionDays });
+    const s = await sweepFleet(ports, { rules: defaultSupervisionRules, greenRules: defaultGreenRules, positionRetentionDays });
     metrics.addMetric('VehiclesSwept', MetricUnit.Count, s.vehicles);
     metrics.addMetric('SilentTerminals', MetricUnit.Count, s.silentViolations);
     metrics.addMetric('OfflineConfirmed', MetricUnit.Count, s.offlineConfirmed);

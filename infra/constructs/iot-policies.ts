@@ -1,10 +1,11 @@
 /**
- * AWS IoT Core policy documents for the four kinds of MQTT clients Qiongjian knows:
+ * AWS IoT Core policy documents for the five kinds of MQTT clients Qiongjian knows:
  *
  * - a WIM station (weigh-in-motion lane controller) that only publishes its own records,
  * - an enforcement client (officer tablet, roadside display, back-office consumer) that only receives overload alerts,
  * - a vehicle terminal (车载终端) that only publishes its own telemetry and status, and
- * - a supervisor client (监控平台 / supervision console) that only receives supervision alerts.
+ * - a supervisor client (监控平台 / supervision console) that only receives supervision alerts, and
+ * - an operator client (operations console, 大屏 display) that only receives the retained green-transport metrics.
  *
  * The documents are built by plain functions so that tests can check them without synthesizing a stack, and so that the
  * local broker (infra/local) can enforce the very same rules. Every resource is an ARN produced by an injected builder:
@@ -129,6 +130,33 @@ export function supervisorClientPolicyDocument(arn: IotArnBuilder): IotPolicyDoc
       connectAsOwnThing(arn),
       { Effect: 'Allow', Action: ['iot:Subscribe'], Resource: [arn(`topicfilter/${prefix}/*`)] },
       { Effect: 'Allow', Action: ['iot:Receive'], Resource: [arn(`topic/${prefix}/*`)] },
+    ],
+  };
+}
+
+/**
+ * Operator client (operations console, wall display): connect as its own thing, subscribe to and receive the retained
+ * green-transport metrics — the province on `metrics/green` and each city on `metrics/green/<city code>` (filters such
+ * as `metrics/green`, `metrics/green/+` or `metrics/green/#`). The province topic has no level below the prefix, so it
+ * is listed on its own: `…/metrics/green/*` does not match `…/metrics/green`. It can publish nothing (the snapshot
+ * function alone publishes there) and receives no alerts.
+ */
+export function operatorClientPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
+  const prefix = topics.greenMetricsPrefix;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      connectAsOwnThing(arn),
+      {
+        Effect: 'Allow',
+        Action: ['iot:Subscribe'],
+        Resource: [arn(`topicfilter/${topics.greenMetricsProvince}`), arn(`topicfilter/${prefix}/*`)],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['iot:Receive'],
+        Resource: [arn(`topic/${topics.greenMetricsProvince}`), arn(`topic/${prefix}/*`)],
+      },
     ],
   };
 }

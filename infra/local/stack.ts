@@ -315,8 +315,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const factory = options.apiOverrides?.[name] ?? (await loadHandlerFactory(repoRoot, spec.entry));
       const fn = new LocalFunction(factory(env), { functionName: localFunctionName(stage, spec), timeoutS: spec.timeoutS, memoryMb: spec.memoryMb });
       api[name] = fn;
-      mountRegistryApi(router, (event) => fn.invoke(event), { stage, log });
     }
+    // One /api mount for all of them, dispatched by path prefix as API Gateway's resources would.
+    const apiRoutes = (Object.entries(apiFunctions) as Array<[ApiFunctionName, ApiFunctionSpec]>).flatMap(([name, spec]) =>
+      spec.pathPrefixes.map((prefix) => ({ prefix, fn: api[name] })),
+    );
+    mountRegistryApi(
+      router,
+      (event) => {
+        const route = apiRoutes.find(({ prefix }) => event.path === prefix || event.path.startsWith(`${prefix}/`));
+        if (!route) return { statusCode: 404, body: JSON.stringify({ error: { code: 'not_found', message: `no API route for ${event.path}` } }) };
+        return route.fn.invoke(event);
+      },
+      { stage, log },
+    );
 
     // ── AWS IoT lifecycle events, emulated: to the rules engine (presence rule) and to subscribers ───────────────
     const stopLifecycle = emulateLifecycleEvents(broker.aedes, (topic, payload) => {

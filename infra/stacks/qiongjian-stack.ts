@@ -9,6 +9,9 @@
  *   vehicle terminal ──MQTT──▶ IoT Core ──2 rules (telemetry, presence)──▶ Kinesis ──ESM──▶ fleet-ingest Lambda
  *   EventBridge rate(5 min) ──▶ fleet-sweep Lambda                                     └─iot:Publish─▶ alerts/supervision/…
  *   admin (SigV4) ──▶ API Gateway REST API (AWS_IAM) ──proxy──▶ registry-api Lambda ──▶ Vehicles table
+ *   EventBridge rate(5 min) ──▶ green-snapshot Lambda ──▶ GreenMetrics table, EMF metrics (dashboard)
+ *                                                   └─iot:Publish + iot:RetainPublish─▶ metrics/green[/<city>] (retained)
+ *   caller (SigV4) ──▶ API Gateway /metrics ──proxy──▶ green-api Lambda ──▶ GreenMetrics table
  *
  * Every table, stream, topic rule and function comes from a loop over the topology (`tables`, `streams`,
  * `topicRules`, `functions`, `scheduledFunctions`, `apiFunctions`); tests/infra/topology-drift.test.ts checks it.
@@ -18,7 +21,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IAlarm, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, type CfnDashboard, ComparisonOperator, type IAlarm, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import {
   AttributeType,
@@ -32,43 +35,46 @@ import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { CfnPolicy } from 'aws-cdk-lib/aws-iot';
 import { type CfnStream, Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { QiongjianDashboard } from '../constructs/dashboard.ts';
+import { createHandlerFunction, type HandlerFunctionParts } from '../constructs/handler-function.ts';
+import { IamRestApi } from '../constructs/iam-rest-api.ts';
+import { IotDataEndpoint } from '../constructs/iot-data-endpoint.ts';
+import {
+  enforcementClientPolicyDocument,
+  operatorClientPolicyDocument,
+  stackIotArnBuilder,
+  stationPolicyDocument,
+  supervisorClientPolicyDocument,
+  vehicleTerminalPolicyDocument,
+} from '../constructs/iot-policies.ts';
+import { KinesisTopicRule } from '../constructs/kinesis-topic-rule.ts';
+import { ScheduledFunction } from '../constructs/scheduled-function.ts';
+import { StreamFunction } from '../constructs/stream-function.ts';
 import {
   type ApiFunctionName,
   type ApiFunctionSpec,
   apiFunctions,
-  type AttributeType as TopologyAttributeType,
   commonEnv,
   type FunctionName,
   type FunctionSpec,
   functions,
   type ScheduledFunctionName,
   type ScheduledFunctionSpec,
-  scheduledFunctions,
   type StreamName,
   type StreamSpec,
+  scheduledFunctions,
   streams,
   type TableName,
   type TableSpec,
-  tables,
   type TopicRuleSpec,
+  type AttributeType as TopologyAttributeType,
+  tables,
   topicRules,
+  topics,
 } from '../topology.ts';
-import { createHandlerFunction, type HandlerFunctionParts } from '../constructs/handler-function.ts';
-import { IamRestApi } from '../constructs/iam-rest-api.ts';
-import {
-  enforcementClientPolicyDocument,
-  stackIotArnBuilder,
-  stationPolicyDocument,
-  supervisorClientPolicyDocument,
-  vehicleTerminalPolicyDocument,
-} from '../constructs/iot-policies.ts';
-import { IotDataEndpoint } from '../constructs/iot-data-endpoint.ts';
-import { KinesisTopicRule } from '../constructs/kinesis-topic-rule.ts';
-import { ScheduledFunction } from '../constructs/scheduled-function.ts';
-import { StreamFunction } from '../constructs/stream-function.ts';
 
 /** Repository root (holds package-lock.json); topology entries are relative to it. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -85,6 +91,14 @@ export const DEFAULT_API_THROTTLING_RATE_LIMIT = 50;
 export const DEFAULT_API_THROTTLING_BURST_LIMIT = 100;
 export const DEFAULT_ITERATOR_AGE_ALARM_MS = 60_000;
 export const METRICS_NAMESPACE = 'Qiongjian';
+
+/**
+ * Topic prefixes whose messages are published RETAINED (`retain=true`): a function publishing under one of them gets
+ * `iot:Publish` and `iot:RetainPublish` on the prefix itself (the province topic `metrics/green` has no level below
+ * it) and on everything below it. Any other prefix gets `iot:Publish` on `<prefix>/*` only, never RetainPublish.
+ * (Belongs in the topology as a per-function field one day; until then it is decided here, from the topology's topics.)
+ */
+export const RETAINED_TOPIC_PREFIXES: readonly string[] = [topics.greenMetricsPrefix];
 
 export type TopicRuleName = keyof typeof topicRules;
 
@@ -148,8 +162,11 @@ export class QiongjianStack extends Stack {
   readonly enforcementClientPolicy: CfnPolicy;
   readonly vehicleTerminalPolicy: CfnPolicy;
   readonly supervisorClientPolicy: CfnPolicy;
+  readonly operatorClientPolicy: CfnPolicy;
   readonly alarmTopic: Topic;
   readonly alarms: IAlarm[] = [];
+  /** CloudWatch dashboard `<stack>-<region>`: green metrics of the province and the operational view. */
+  readonly dashboard: QiongjianDashboard;
   readonly readingRetentionDays: number;
   readonly deadLetterRetentionDays: number;
   readonly positionRetentionDays: number;
@@ -286,6 +303,10 @@ export class QiongjianStack extends Stack {
       policyName: `${this.stackName}-supervisor-client`,
       policyDocument: supervisorClientPolicyDocument(iotArn),
     });
+    this.operatorClientPolicy = new CfnPolicy(this, 'OperatorClientPolicy', {
+      policyName: `${this.stackName}-operator-client`,
+      policyDocument: operatorClientPolicyDocument(iotArn),
+    });
 
     // ── Alarms ──────────────────────────────────────────────────────────────────────────────────────────────────
     this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: 'Qiongjian alarms', enforceSSL: true });
@@ -296,6 +317,9 @@ export class QiongjianStack extends Stack {
     });
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
     this.createAlarms(props.iteratorAgeAlarmMs ?? DEFAULT_ITERATOR_AGE_ALARM_MS);
+
+    // ── Dashboard ───────────────────────────────────────────────────────────────────────────────────────────────
+    this.dashboard = this.createDashboard();
 
     // ── Outputs ─────────────────────────────────────────────────────────────────────────────────────────────────
     for (const [name, spec] of entriesOf<TableName, TableSpec>(tables)) {
@@ -327,6 +351,11 @@ export class QiongjianStack extends Stack {
     new CfnOutput(this, 'EnforcementClientPolicyName', { value: this.enforcementClientPolicy.ref });
     new CfnOutput(this, 'VehicleTerminalPolicyName', { value: this.vehicleTerminalPolicy.ref });
     new CfnOutput(this, 'SupervisorClientPolicyName', { value: this.supervisorClientPolicy.ref });
+    new CfnOutput(this, 'OperatorClientPolicyName', { value: this.operatorClientPolicy.ref });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'CloudWatch dashboard (console: CloudWatch → Dashboards)',
+      value: this.dashboard.dashboard.dashboardName,
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
   }
 
@@ -452,15 +481,22 @@ export class QiongjianStack extends Stack {
         });
       }
     }
-    if (publishesTopicPrefixes.length > 0) {
-      const resources = publishesTopicPrefixes.map((prefix) => iotArn(`topic/${prefix}/*`));
+    const retained = publishesTopicPrefixes.filter((prefix) => RETAINED_TOPIC_PREFIXES.includes(prefix));
+    const plain = publishesTopicPrefixes.filter((prefix) => !RETAINED_TOPIC_PREFIXES.includes(prefix));
+    if (plain.length > 0) {
+      const resources = plain.map((prefix) => iotArn(`topic/${prefix}/*`));
       fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['iot:Publish'], resources }));
-      for (const prefix of publishesTopicPrefixes) {
-        Validations.of(fn.role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/${prefix}/*]`,
-          reason: `Publishes one alert topic per station or vehicle under ${prefix}/ (topology.publishesTopicPrefixes); station, category and device ids are data, so the levels below the prefix must be a wildcard.`,
-        });
-      }
+    }
+    if (retained.length > 0) {
+      // A retained publish needs both actions on the topic; the prefix itself is a topic too (the province's).
+      const resources = retained.flatMap((prefix) => [iotArn(`topic/${prefix}`), iotArn(`topic/${prefix}/*`)]);
+      fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['iot:Publish', 'iot:RetainPublish'], resources }));
+    }
+    for (const prefix of publishesTopicPrefixes) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/${prefix}/*]`,
+        reason: `Publishes one topic per station, vehicle or city under ${prefix}/ (topology.publishesTopicPrefixes); station, category, device and city ids are data, so the levels below the prefix must be a wildcard.`,
+      });
     }
     Validations.of(fn.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -471,6 +507,27 @@ export class QiongjianStack extends Stack {
       reason:
         'Pinned to nodejs22.x on purpose: the handlers, the local stack and the esbuild target are node22; the move to a newer runtime is a planned, tested change, not an automatic one.',
     });
+  }
+
+  private createDashboard(): QiongjianDashboard {
+    const label = (fn: HandlerFunctionParts) => fn.function.node.scope?.node.id ?? fn.function.node.id;
+    const dashboard = new QiongjianDashboard(this, 'Dashboard', {
+      // Dashboard names are unique per account across regions: the region keeps two regional deployments apart.
+      dashboardName: `${this.stackName}-${Aws.REGION}`,
+      streams: entriesOf(this.streams).map(([name, stream]) => ({ label: streams[name].logicalId, stream })),
+      functions: [
+        ...Object.values(this.functions),
+        ...Object.values(this.scheduledFunctions),
+        ...Object.values(this.apiFunctions),
+      ].map((fn) => ({ label: label(fn), function: fn.function })),
+      deadLetterQueues: [
+        ...Object.values(this.topicRules).map((r) => ({ label: `${r.node.id} (rule)`, queue: r.deadLetterQueue })),
+        ...Object.values(this.functions).map((f) => ({ label: `${f.node.id} (stream)`, queue: f.failureQueue })),
+        ...Object.values(this.scheduledFunctions).map((f) => ({ label: `${f.node.id} (schedule)`, queue: f.deadLetterQueue })),
+      ],
+    });
+    (dashboard.dashboard.node.defaultChild as CfnDashboard).overrideLogicalId('Dashboard');
+    return dashboard;
   }
 
   private createAlarms(iteratorAgeAlarmMs: number): void {

@@ -3,18 +3,30 @@
  * topology" (that part is tests/infra/topology-drift.test.ts): partition-agnostic ARNs, least privilege, IoT device
  * policies, dead-letter plumbing, the schedule, the IAM-authorized REST API, alarms and the cdk-nag gate.
  */
+
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { operationalMetrics } from '../../infra/constructs/dashboard.ts';
+import {
+  greenDashboardFleets,
+  greenMetricNames,
+  greenMetricSeries,
+  greenProvinceCity,
+} from '../../infra/constructs/green-dashboard.ts';
 import {
   enforcementClientPolicyDocument,
   type IotPolicyDocument,
+  operatorClientPolicyDocument,
   stationPolicyDocument,
   supervisorClientPolicyDocument,
   THING_NAME,
   vehicleTerminalPolicyDocument,
 } from '../../infra/constructs/iot-policies.ts';
-import { apiFunctions, functions, scheduledFunctions, streams, topicRules } from '../../infra/topology.ts';
+import { REPO_ROOT, RETAINED_TOPIC_PREFIXES } from '../../infra/stacks/qiongjian-stack.ts';
+import { apiFunctions, functions, scheduledFunctions, streams, tables, topicRules, topics } from '../../infra/topology.ts';
 import {
   asArray,
   build,
@@ -329,7 +341,9 @@ describe('scheduled functions (EventBridge rule)', () => {
   const sweep = scheduledFunctions.fleetSweep;
 
   it('runs the sweep every 5 minutes through an EventBridge rule (not Scheduler), with retries and an SQS DLQ', () => {
-    const [ruleId, r] = only('AWS::Events::Rule');
+    const [ruleId, r] = only('AWS::Events::Rule', (x) =>
+      (x.Properties.Targets as Array<{ Arn: Json }>).some((t) => refersTo(t.Arn, sweep.logicalId)),
+    );
     expect(ruleId).toBe(`${sweep.logicalId}Schedule`);
     expect(r.Properties).toMatchObject({ ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
     const targets = r.Properties.Targets as Array<Record<string, Json>>;
@@ -357,7 +371,10 @@ describe('scheduled functions (EventBridge rule)', () => {
   });
 
   it('may be invoked by that rule only; no async retries (the next tick is the retry)', () => {
-    const [, permission] = only('AWS::Lambda::Permission', (p) => p.Properties.Principal === 'events.amazonaws.com');
+    const [, permission] = only(
+      'AWS::Lambda::Permission',
+      (p) => p.Properties.Principal === 'events.amazonaws.com' && refersTo(p.Properties.FunctionName, sweep.logicalId),
+    );
     expect(permission.Properties).toMatchObject({
       Action: 'lambda:InvokeFunction',
       FunctionName: { 'Fn::GetAtt': [sweep.logicalId, 'Arn'] },
@@ -459,8 +476,9 @@ describe('REST API (IAM-authorized) in front of the API functions', () => {
         }
       }
     }
-    // Nothing on the root, nothing besides the prefixes.
-    expect(methods()).toHaveLength(2 * registry.pathPrefixes.length);
+    // Nothing on the root, nothing besides the prefixes (of every API function).
+    const allPrefixes = Object.values(apiFunctions).flatMap((f) => f.pathPrefixes as readonly string[]);
+    expect(methods()).toHaveLength(2 * allPrefixes.length);
   });
 
   it('validates request parameters (bodies are validated by the function)', () => {
@@ -473,9 +491,15 @@ describe('REST API (IAM-authorized) in front of the API functions', () => {
 
   it('lets API Gateway invoke the function only from this API’s stage', () => {
     const permissions = Object.values(resourcesOfType(built.template, 'AWS::Lambda::Permission')).filter(
-      (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
+      (p) => p.Properties.Principal === 'apigateway.amazonaws.com' && refersTo(p.Properties.FunctionName, registry.logicalId),
     );
     expect(permissions).toHaveLength(2 * registry.pathPrefixes.length); // no test-invoke permissions
+    const allPrefixes = Object.values(apiFunctions).flatMap((f) => f.pathPrefixes as readonly string[]);
+    expect(
+      Object.values(resourcesOfType(built.template, 'AWS::Lambda::Permission')).filter(
+        (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
+      ),
+    ).toHaveLength(2 * allPrefixes.length);
     for (const p of permissions) {
       expect(p.Properties.FunctionName).toEqual({ 'Fn::GetAtt': [registry.logicalId, 'Arn'] });
       const arn = JSON.stringify(p.Properties.SourceArn);
@@ -624,12 +648,14 @@ describe('IoT policies', () => {
     const policies = resourcesOfType(built.template, 'AWS::IoT::Policy');
     expect(Object.keys(policies).sort()).toEqual([
       'EnforcementClientPolicy',
+      'OperatorClientPolicy',
       'SupervisorClientPolicy',
       'VehicleTerminalPolicy',
       'WimStationPolicy',
     ]);
     expect(policies.VehicleTerminalPolicy?.Properties.PolicyName).toBe('Qiongjian-vehicle-terminal');
     expect(policies.SupervisorClientPolicy?.Properties.PolicyName).toBe('Qiongjian-supervisor-client');
+    expect(policies.OperatorClientPolicy?.Properties.PolicyName).toBe('Qiongjian-operator-client');
     for (const policy of Object.values(policies)) {
       const json = JSON.stringify(policy.Properties.PolicyDocument);
       expect(json).toContain('${iot:Connection.Thing.ThingName}');
@@ -650,6 +676,10 @@ describe('IoT policies', () => {
     expect(terminal).not.toMatch(/iot:(Subscribe|Receive)/);
     const supervisor = JSON.stringify(policies.SupervisorClientPolicy?.Properties.PolicyDocument);
     expect(supervisor).not.toContain('iot:Publish');
+    const operator = JSON.stringify(policies.OperatorClientPolicy?.Properties.PolicyDocument);
+    expect(operator).not.toMatch(/iot:(Publish|RetainPublish)/);
+    expect(operator).toContain(':topicfilter/metrics/green"');
+    expect(operator).toContain(':topic/metrics/green/*"');
   });
 
   it('vehicle terminal: connect as itself, publish its own telemetry and status only', () => {
@@ -664,6 +694,20 @@ describe('IoT policies', () => {
     ]);
   });
 
+  it('operator client: subscribe/receive the green metrics (province topic and every city below it) only, no publish', () => {
+    const doc = operatorClientPolicyDocument(fakeArn);
+    expect(actionsOf(doc).sort()).toEqual(['iot:Connect', 'iot:Receive', 'iot:Subscribe']);
+    expect(doc.Statement.map((s) => s.Effect)).toEqual(['Allow', 'Allow', 'Allow']);
+    const byAction = Object.fromEntries(doc.Statement.map((s) => [s.Action[0], s.Resource]));
+    expect(byAction['iot:Connect']).toEqual([fakeArn(`client/${THING_NAME}`)]);
+    expect(doc.Statement[0]?.Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
+    // `…/metrics/green/*` does not match `…/metrics/green`: the province topic is listed on its own.
+    expect(byAction['iot:Subscribe']).toEqual([fakeArn('topicfilter/metrics/green'), fakeArn('topicfilter/metrics/green/*')]);
+    expect(byAction['iot:Receive']).toEqual([fakeArn('topic/metrics/green'), fakeArn('topic/metrics/green/*')]);
+    expect(topics.greenMetricsProvince).toBe(topics.greenMetricsPrefix);
+    expect(topics.greenMetricsCity('460100').startsWith(`${topics.greenMetricsPrefix}/`)).toBe(true);
+  });
+
   it('supervisor client: subscribe/receive supervision alerts only, no publish', () => {
     const doc = supervisorClientPolicyDocument(fakeArn);
     expect(actionsOf(doc).sort()).toEqual(['iot:Connect', 'iot:Receive', 'iot:Subscribe']);
@@ -674,6 +718,227 @@ describe('IoT policies', () => {
     expect(byAction['iot:Receive']).toEqual([fakeArn('topic/alerts/supervision/*')]);
     // Every statement is Allow and there are exactly three of them: nothing else is granted.
     expect(doc.Statement.map((s) => s.Effect)).toEqual(['Allow', 'Allow', 'Allow']);
+  });
+});
+
+describe('green metrics: snapshot (retained MQTT), /metrics API, dashboard', () => {
+  const snapshot = scheduledFunctions.greenSnapshot;
+  const greenApi = apiFunctions.greenApi;
+  const ownFunctionIds = [...Object.values(functions), ...Object.values(scheduledFunctions), ...Object.values(apiFunctions)].map(
+    (f) => f.logicalId,
+  );
+  const actionsOf = (s: Record<string, Json>) => asArray(s.Action as string | string[]);
+  /** `arn:<partition>:iot:<region>:<account>:topic/…` (Fn::Join) → `topic/…`, asserting the pseudo parameters. */
+  const iotResourcePart = (arn: Json): string => {
+    const parts = (arn as { 'Fn::Join': [string, Json[]] })['Fn::Join'][1];
+    expect(parts.slice(0, 6)).toEqual(['arn:', { Ref: 'AWS::Partition' }, ':iot:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }]);
+    return (parts.slice(6).join('') as string).replace(/^:/, '');
+  };
+
+  it('the topology declares the table, the schedule and the API function this stack builds', () => {
+    expect(tables.greenMetrics).toMatchObject({
+      logicalId: 'GreenMetrics',
+      partitionKey: { name: 'scopePeriod', type: 'S' },
+      sortKey: { name: 'periodKey', type: 'S' },
+    });
+    expect(snapshot.publishesTopicPrefixes).toEqual([topics.greenMetricsPrefix]);
+    expect(RETAINED_TOPIC_PREFIXES).toEqual([topics.greenMetricsPrefix]);
+    expect(greenApi.pathPrefixes).toEqual(['/metrics']);
+  });
+
+  it('the snapshot function may Publish AND RetainPublish on metrics/green and metrics/green/* — nothing else over IoT', () => {
+    const iot = statementsOfRole(built.template, roleOfFunction(snapshot.logicalId)).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('iot:')),
+    );
+    expect(iot).toHaveLength(1);
+    expect(iot[0]?.Effect).toBe('Allow');
+    expect(actionsOf(iot[0] as Record<string, Json>).sort()).toEqual(['iot:Publish', 'iot:RetainPublish']);
+    const resources = asArray(iot[0]?.Resource as Json).map(iotResourcePart);
+    // The province topic has no level below the prefix: `topic/metrics/green/*` alone would not cover it.
+    expect(resources.sort()).toEqual([`topic/${topics.greenMetricsProvince}`, `topic/${topics.greenMetricsPrefix}/*`].sort());
+  });
+
+  it('no other function, role or policy gets iot:RetainPublish', () => {
+    for (const id of ownFunctionIds.filter((i) => i !== snapshot.logicalId)) {
+      const statements = statementsOfRole(built.template, roleOfFunction(id));
+      expect(statements.some((s) => actionsOf(s).includes('iot:RetainPublish')), id).toBe(false);
+    }
+    const snapshotRole = roleOfFunction(snapshot.logicalId);
+    for (const [id, policy] of Object.entries(resourcesOfType(built.template, 'AWS::IAM::Policy'))) {
+      if (!JSON.stringify(policy.Properties.PolicyDocument).includes('iot:RetainPublish')) continue;
+      expect(policy.Properties.Roles, id).toEqual([{ Ref: snapshotRole }]);
+    }
+    for (const type of ['AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::IoT::Policy']) {
+      for (const [id, r] of Object.entries(resourcesOfType(built.template, type))) {
+        expect(JSON.stringify(r.Properties), id).not.toContain('RetainPublish');
+      }
+    }
+    // Not-retained publishers keep `iot:Publish` on `<prefix>/*` only.
+    const sweepPublish = statementsOfRole(built.template, roleOfFunction(scheduledFunctions.fleetSweep.logicalId)).filter((s) =>
+      actionsOf(s).includes('iot:Publish'),
+    );
+    expect(sweepPublish.flatMap((s) => asArray(s.Resource as Json)).map(iotResourcePart)).toEqual(['topic/alerts/supervision/*']);
+  });
+
+  it('the snapshot runs every 5 minutes: one EventBridge rule targeting it, retries and a DLQ, invoke permission for that rule only', () => {
+    const rules = Object.entries(resourcesOfType(built.template, 'AWS::Events::Rule')).filter(([, r]) =>
+      (r.Properties.Targets as Array<{ Arn: Json }>).some((t) => refersTo(t.Arn, snapshot.logicalId)),
+    );
+    expect(rules).toHaveLength(1);
+    const [ruleId, r] = rules[0] as [string, CfnResource];
+    expect(ruleId).toBe(`${snapshot.logicalId}Schedule`);
+    expect(snapshot.rateMinutes).toBe(5);
+    expect(r.Properties).toMatchObject({ ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
+    const targets = r.Properties.Targets as Array<Record<string, Json>>;
+    expect(targets).toHaveLength(1);
+    expect(targets[0]?.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 });
+    expect(targets[0]?.DeadLetterConfig).toBeDefined();
+    const [, permission] = only(
+      'AWS::Lambda::Permission',
+      (p) => p.Properties.Principal === 'events.amazonaws.com' && refersTo(p.Properties.FunctionName, snapshot.logicalId),
+    );
+    expect(permission.Properties.SourceArn).toEqual({ 'Fn::GetAtt': [ruleId, 'Arn'] });
+    expect(envOf(snapshot.logicalId)).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'green-snapshot',
+      POWERTOOLS_METRICS_NAMESPACE: 'Qiongjian',
+      GREEN_METRICS_TABLE: { Ref: 'GreenMetrics' },
+    });
+  });
+
+  it.each(['/metrics', '/metrics/{proxy+}'])('serves %s: ANY, AWS_IAM, Lambda proxy to the green API function', (apiPath) => {
+    const all = resourcesOfType(built.template, 'AWS::ApiGateway::Resource');
+    const pathOf = (id: string): string => {
+      const r = all[id] as CfnResource;
+      const parent = r.Properties.ParentId as { Ref?: string };
+      return `${parent.Ref ? pathOf(parent.Ref) : ''}/${r.Properties.PathPart as string}`;
+    };
+    const ids = Object.keys(all).filter((id) => pathOf(id) === apiPath);
+    expect(ids).toHaveLength(1);
+    const [, method] = only('AWS::ApiGateway::Method', (m) => refersTo(m.Properties.ResourceId, ids[0] as string));
+    expect(method.Properties).toMatchObject({
+      HttpMethod: 'ANY',
+      AuthorizationType: 'AWS_IAM',
+      Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+    });
+    expect(JSON.stringify(method.Properties.Integration)).toContain(`"Fn::GetAtt":["${greenApi.logicalId}","Arn"]`);
+  });
+
+  it('the green API reads GreenMetrics only (no write, no IoT) and has GreenAdmin / GreenReader policies on /metrics', () => {
+    const statements = statementsOfRole(built.template, roleOfFunction(greenApi.logicalId));
+    const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes('"GreenMetrics","Arn"')).flatMap(actionsOf);
+    expect(onTable).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    expect(onTable).not.toContain('dynamodb:PutItem');
+    expect(statements.some((s) => actionsOf(s).some((a) => a.startsWith('iot:')))).toBe(false);
+    for (const kind of ['GreenAdmin', 'GreenReader']) {
+      const [, policy] = only('AWS::IAM::ManagedPolicy', (p) => JSON.stringify(p.Properties.ManagedPolicyName).includes(kind));
+      const doc = JSON.stringify(policy.Properties.PolicyDocument);
+      expect(doc).toContain('/metrics');
+      expect(doc).not.toContain('/vehicles');
+    }
+  });
+
+  /** The dashboard body with deploy-time tokens replaced by `TOKEN`, parsed. */
+  const dashboardBody = () => {
+    const [, dashboard] = only('AWS::CloudWatch::Dashboard');
+    const body = dashboard.Properties.DashboardBody as Json;
+    const text =
+      typeof body === 'string'
+        ? body
+        : ((body as { 'Fn::Join': [string, Json[]] })['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
+    return {
+      raw: JSON.stringify(body),
+      parsed: JSON.parse(text) as { widgets: Array<{ type: string; properties: { title?: string; region?: string; metrics?: Json[][] } }> },
+    };
+  };
+  /** `[namespace, name, dim, value, …, {options}]` → `{ namespace, metricName, dimensions }`. */
+  const metricLines = () =>
+    dashboardBody().parsed.widgets.flatMap((w) =>
+      (w.properties.metrics ?? []).map((line) => {
+        const plain = line.filter((x) => typeof x === 'string') as string[];
+        const [namespace, metricName, ...dims] = plain;
+        const dimensions: Record<string, string> = {};
+        for (let i = 0; i + 1 < dims.length; i += 2) dimensions[dims[i] as string] = dims[i + 1] as string;
+        return { title: w.properties.title, namespace, metricName, dimensions };
+      }),
+    );
+
+  it('the dashboard exists, named <stack>-<region> (dashboard names are per account, not per region)', () => {
+    const [id, dashboard] = only('AWS::CloudWatch::Dashboard');
+    expect(id).toBe('Dashboard');
+    expect(dashboard.Properties.DashboardName).toEqual({ 'Fn::Join': ['', ['Qiongjian-', { Ref: 'AWS::Region' }]] });
+    for (const w of dashboardBody().parsed.widgets.filter((x) => x.type === 'metric')) {
+      expect(w.properties.region).toBe('TOKEN'); // AWS::Region, never a literal
+    }
+    expect(dashboardBody().raw).toContain('{"Ref":"AWS::Region"}');
+  });
+
+  it('its body mentions every green metric, for every fleet, in the province, as the snapshot emits them', () => {
+    const { raw } = dashboardBody();
+    for (const name of greenMetricNames) expect(raw).toContain(name);
+    const lines = metricLines();
+    for (const series of greenMetricSeries()) {
+      expect(
+        lines.some(
+          (l) =>
+            l.namespace === series.namespace &&
+            l.metricName === series.metricName &&
+            JSON.stringify(Object.entries(l.dimensions).sort()) === JSON.stringify(Object.entries(series.dimensions).sort()),
+        ),
+        `${series.metricName}/${series.dimensions.fleet}`,
+      ).toBe(true);
+    }
+    // Exactly the three dimensions of the EMF metric, with the agreed values.
+    for (const l of lines.filter((x) => (greenMetricNames as readonly string[]).includes(x.metricName as string))) {
+      expect(l.namespace).toBe('Qiongjian');
+      expect(Object.keys(l.dimensions).sort()).toEqual(['city', 'fleet', 'service']);
+      expect(l.dimensions.service).toBe(snapshot.serviceName);
+      expect(l.dimensions.city).toBe(greenProvinceCity);
+      expect(greenDashboardFleets as readonly string[]).toContain(l.dimensions.fleet);
+    }
+    expect([...greenDashboardFleets]).toEqual(['bus', 'taxi', 'all']);
+    expect(greenProvinceCity).toBe('province');
+  });
+
+  it('its operational widgets: records/reports processed, alerts, dead letters, iterator age of both streams, Lambda errors, DLQ depth', () => {
+    const lines = metricLines();
+    const has = (namespace: string, metricName: string, dimensions: Record<string, string>) =>
+      lines.some(
+        (l) =>
+          l.namespace === namespace &&
+          l.metricName === metricName &&
+          Object.entries(dimensions).every(([k, v]) => l.dimensions[k] === v),
+      );
+    for (const m of Object.values(operationalMetrics).flat()) {
+      expect(has('Qiongjian', m.metricName, { service: m.service }), `${m.service} ${m.metricName}`).toBe(true);
+    }
+    expect(lines.filter((l) => l.metricName === 'GetRecords.IteratorAgeMilliseconds')).toHaveLength(Object.keys(streams).length);
+    expect(lines.filter((l) => l.namespace === 'AWS/Lambda' && l.metricName === 'Errors')).toHaveLength(ownFunctionIds.length);
+    const { raw } = dashboardBody();
+    for (const s of Object.values(streams)) expect(raw).toContain(`{"Ref":"${s.logicalId}"}`);
+    for (const id of ownFunctionIds) expect(raw).toContain(`{"Ref":"${id}"}`);
+    expect(lines.filter((l) => l.namespace === 'AWS/SQS')).toHaveLength(
+      Object.keys(resourcesOfType(built.template, 'AWS::SQS::Queue')).length,
+    );
+    expect(raw).not.toContain('amazonaws');
+  });
+
+  it('the handlers still emit the operational metrics the dashboard shows', () => {
+    const all = [...Object.values(functions), ...Object.values(scheduledFunctions), ...Object.values(apiFunctions)];
+    for (const m of Object.values(operationalMetrics).flat()) {
+      const spec = all.find((f) => f.serviceName === m.service);
+      expect(spec, m.service).toBeDefined();
+      const source = readFileSync(path.join(REPO_ROOT, spec?.entry as string), 'utf8');
+      expect(source, `${spec?.entry} emits ${m.metricName}`).toContain(`'${m.metricName}'`);
+    }
+  });
+
+  it('the snapshot handler (once written) emits every green metric for the province, per dashboard fleet', () => {
+    const entry = path.join(REPO_ROOT, snapshot.entry);
+    if (!existsSync(entry)) return; // written in parallel; tests/infra/support.ts stubs it meanwhile
+    const source = readFileSync(entry, 'utf8');
+    for (const name of greenMetricNames) expect(source, `${snapshot.entry} emits ${name}`).toContain(`'${name}'`);
+    expect(source).toContain('greenDashboardFleets');
+    expect(source).toContain(`'${greenProvinceCity}'`);
   });
 });
 
@@ -758,6 +1023,12 @@ describe('outputs', () => {
         'RegistryReaderPolicyArn',
         'VehicleTerminalPolicyName',
         'SupervisorClientPolicyName',
+        'OperatorClientPolicyName',
+        'DashboardName',
+        'GreenMetricsTableName',
+        'GreenSnapshotFunctionScheduleDeadLetterQueueUrl',
+        'GreenAdminPolicyArn',
+        'GreenReaderPolicyArn',
       ]),
     );
     // One URL output only (CDK's automatic `<api>Endpoint…` output is removed in favour of ApiUrl).

@@ -6,6 +6,7 @@
  * something to the topology without the stack following (or the other way round) fails here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RETAINED_TOPIC_PREFIXES } from '../../infra/stacks/qiongjian-stack.ts';
 import {
   type ApiFunctionSpec,
   apiFunctions,
@@ -13,13 +14,13 @@ import {
   type FunctionSpec,
   functions,
   type ScheduledFunctionSpec,
-  scheduledFunctions,
   type StreamSpec,
+  scheduledFunctions,
   streams,
   type TableName,
   type TableSpec,
-  tables,
   type TopicRuleSpec,
+  tables,
   topicRules,
 } from '../../infra/topology.ts';
 import { asArray, type Json, resource, resourcesOfType, statementsOfRole, synth } from './support.ts';
@@ -117,6 +118,24 @@ function envOf(logicalId: string): Record<string, Json> {
     Variables: Record<string, Json>;
   }).Variables;
 }
+
+describe('green-metrics additions', () => {
+  it('the GreenMetrics table (scopePeriod / periodKey) is one of the checked tables', () => {
+    expect(tableSpecs.map(([name]) => name)).toContain('greenMetrics');
+    const props = resource(template, tables.greenMetrics.logicalId, 'AWS::DynamoDB::Table').Properties;
+    expect(props.KeySchema).toEqual(keySchema(tables.greenMetrics.partitionKey, tables.greenMetrics.sortKey));
+    expect(props.KeySchema).toEqual([
+      { AttributeName: 'scopePeriod', KeyType: 'HASH' },
+      { AttributeName: 'periodKey', KeyType: 'RANGE' },
+    ]);
+  });
+
+  it('the green snapshot and green API functions are among the checked functions', () => {
+    expect(allFunctionSpecs.map((f) => `${f.kind}:${f.logicalId}`)).toEqual(
+      expect.arrayContaining(['scheduled:GreenSnapshotFunction', 'api:GreenApiFunction']),
+    );
+  });
+});
 
 describe.each(tableSpecs)('table %s', (_name, spec) => {
   it('has the same keys, attribute types, indexes and TTL', () => {
@@ -220,10 +239,18 @@ describe.each(allFunctionSpecs.map((f) => [f.logicalId, f.kind, f] as const))('f
       asArray(s.Action as string | string[]).includes('iot:Publish'),
     );
     const resources = publish.flatMap((s) => asArray(s.Resource as Json)).map((r) => JSON.stringify(r));
-    expect(resources).toHaveLength(spec.publishesTopicPrefixes.length);
+    // Retained prefixes also cover the prefix itself (e.g. the province topic `metrics/green`).
+    const retained = spec.publishesTopicPrefixes.filter((p) => RETAINED_TOPIC_PREFIXES.includes(p));
+    expect(resources).toHaveLength(spec.publishesTopicPrefixes.length + retained.length);
     for (const prefix of spec.publishesTopicPrefixes) {
-      expect(resources.some((r) => r.includes(`:topic/${prefix}/*`))).toBe(true);
+      expect(resources.some((r) => r.includes(`:topic/${prefix}/*"`))).toBe(true);
     }
+    for (const prefix of retained) expect(resources.some((r) => r.includes(`:topic/${prefix}"`))).toBe(true);
+    // iot:RetainPublish exactly where the prefix is retained, on exactly the same resources as iot:Publish.
+    const retain = statementsOfRole(template, roleId).filter((s) =>
+      asArray(s.Action as string | string[]).includes('iot:RetainPublish'),
+    );
+    expect(retain.flatMap((s) => asArray(s.Resource as Json))).toHaveLength(2 * retained.length);
   });
 });
 

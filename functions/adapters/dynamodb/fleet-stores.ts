@@ -4,6 +4,7 @@
  * vehicle state is one item per device, read and written once per batch.
  */
 import { BatchGetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { GreenVehicleState } from '../../domain/green/accumulator.ts';
 import type { VehicleRuleState } from '../../domain/supervision/engine.ts';
 import type {
   ConnectionState,
@@ -112,6 +113,7 @@ function toItem(state: VehicleStateItem): Record<string, unknown> {
     lastPositionJson: state.lastPosition ? JSON.stringify(state.lastPosition) : undefined,
     connectionJson: state.connection ? JSON.stringify(state.connection) : undefined,
     engineJson: state.engine ? JSON.stringify(state.engine) : undefined,
+    greenJson: state.green ? JSON.stringify(state.green) : undefined,
   };
 }
 
@@ -124,6 +126,7 @@ function fromItem(item: Record<string, unknown>): VehicleStateItem {
     ...(typeof item.lastPositionJson === 'string' ? { lastPosition: JSON.parse(item.lastPositionJson) as VehicleStateItem['lastPosition'] } : {}),
     ...(typeof item.connectionJson === 'string' ? { connection: JSON.parse(item.connectionJson) as ConnectionState } : {}),
     ...(typeof item.engineJson === 'string' ? { engine: JSON.parse(item.engineJson) as VehicleRuleState } : {}),
+    ...(typeof item.greenJson === 'string' ? { green: JSON.parse(item.greenJson) as GreenVehicleState } : {}),
   };
 }
 

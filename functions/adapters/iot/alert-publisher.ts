@@ -18,11 +18,12 @@ export function iotDataClientFromEnv(env: Env): IoTDataPlaneClient {
 export class IotJsonPublisher {
   constructor(private readonly client: IoTDataPlaneClient) {}
 
-  async publishJson(topic: string, message: unknown): Promise<void> {
+  async publishJson(topic: string, message: unknown, options: { retain?: boolean } = {}): Promise<void> {
     await this.client.send(
       new PublishCommand({
         topic,
         qos: 1,
+        ...(options.retain ? { retain: true } : {}),
         contentType: 'application/json',
         payload: Buffer.from(JSON.stringify(message), 'utf8'),
       }),

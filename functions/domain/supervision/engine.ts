@@ -124,6 +124,11 @@ export interface AdvanceResult {
   readonly alarmEvents: TerminalAlarmEvent[];
   readonly lateReports: PositionReport[];
   readonly duplicates: number;
+  /**
+   * The reports applied by this call, in event-time order, GPS spikes left out: what other per-vehicle accounting
+   * (the green metrics) consumes so that it shares the engine's dedupe, ordering and lateness.
+   */
+  readonly applied: PositionReport[];
 }
 
 export interface SilentCheck {
@@ -286,6 +291,7 @@ interface Ctx {
   readonly nightCoach: boolean;
   readonly violations: Violation[];
   readonly alarmEvents: TerminalAlarmEvent[];
+  readonly applied: PositionReport[];
 }
 
 function makeCtx(c: Compiled, st: VehicleRuleState, vehicle: SupervisedVehicle): Ctx {
@@ -306,6 +312,7 @@ function makeCtx(c: Compiled, st: VehicleRuleState, vehicle: SupervisedVehicle):
     nightCoach: supervised && vehicle.nightRestricted === true,
     violations: [],
     alarmEvents: [],
+    applied: [],
   };
 }
 
@@ -805,6 +812,7 @@ function applyReport(ctx: Ctx, r: PositionReport): void {
       if (ctx.hazmat) stepHazmat(ctx, r, minute);
     }
     st.anchor = r;
+    ctx.applied.push(r);
   }
   st.lastApplied = r;
   stepAlarms(ctx, r, overLimit);
@@ -937,7 +945,7 @@ export function advanceVehicle(
   const ctx = makeCtx(c, st, vehicle);
   const candidate = st.newestTsMs === NONE_MS ? NONE_MS : st.newestTsMs - c.latenessMs;
   finishApply(ctx, Math.max(candidate, previousWatermark));
-  return { state: st, violations: ctx.violations, alarmEvents: ctx.alarmEvents, lateReports, duplicates };
+  return { state: st, violations: ctx.violations, alarmEvents: ctx.alarmEvents, lateReports, duplicates, applied: ctx.applied };
 }
 
 /**
@@ -955,7 +963,7 @@ export function flushAt(
   const st = state === undefined ? initialVehicleState(vehicle.deviceId) : cloneState(state);
   const ctx = makeCtx(c, st, vehicle);
   finishApply(ctx, Math.max(watermarkMs, st.watermarkMs));
-  return { state: st, violations: ctx.violations, alarmEvents: ctx.alarmEvents, lateReports: [], duplicates: 0 };
+  return { state: st, violations: ctx.violations, alarmEvents: ctx.alarmEvents, lateReports: [], duplicates: 0, applied: ctx.applied };
 }
 
 /**

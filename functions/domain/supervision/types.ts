@@ -23,6 +23,13 @@ export interface PositionReport {
   readonly ignition?: boolean;
   readonly alarmFlags?: number;
   readonly driverId?: string;
+  /** Cumulative energy drawn, kWh (new-energy vehicles): the green metrics use it. */
+  readonly energyKWh?: number;
+  /** Cumulative fuel used, litres. */
+  readonly fuelL?: number;
+  readonly socPct?: number;
+  /** Taxis: carrying passengers. */
+  readonly occupied?: boolean;
 }
 
 /** What the rules need to know about the vehicle (from the registry). */

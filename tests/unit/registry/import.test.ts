@@ -234,7 +234,9 @@ describe('properties', () => {
       fc.property(vehiclesArb, fc.boolean(), (vehicles, bom) => {
         const csv = vehiclesToCsv(vehicles);
         expect(parseVehicleFile(bom ? `\uFEFF${csv}` : csv, 'csv')).toEqual({ ok: true, vehicles });
-        expect(parseVehicleFile(csv.replaceAll('\r\n', '\n'), 'csv').ok).toBe(true);
+        // LF line endings read as well; only checkable when no value holds a CR itself (the replacement would edit it).
+        const valuesHoldCr = vehicles.some((v) => Object.values(v).some((x) => typeof x === 'string' && x.includes('\r')));
+        if (!valuesHoldCr) expect(parseVehicleFile(csv.replaceAll('\r\n', '\n'), 'csv').ok).toBe(true);
       }),
       { numRuns: 300 },
     );
