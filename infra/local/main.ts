@@ -24,6 +24,7 @@ import { loadFleetVehicles } from '../../devices/fleet/fleet.ts';
 import { publishScenario } from '../../devices/fleet/publish.ts';
 import { runFleetSimulator } from '../../devices/fleet/run.ts';
 import { buildScenario, isScenarioName, rebaseBefore } from '../../devices/fleet/scenarios.ts';
+import { greenMetricsMessageV1 } from '../../functions/contracts/green-metrics.v1.ts';
 import { supervisionAlertV1 } from '../../functions/contracts/supervision-alert.v1.ts';
 import { importWimConfig, parseWimConfig } from '../../devices/tools/wim-config.ts';
 import { DynamoDbVehicleStore } from '../../functions/adapters/dynamodb/vehicle-store.ts';
@@ -109,6 +110,22 @@ async function replayDemoScenarios(stack: LocalStack): Promise<void> {
   await stack.runScheduled('fleetSweep');
 }
 
+/** One line per province green-metrics snapshot: the day's bus and taxi shares, electric km and CO₂ avoided. */
+function formatGreenLine(payload: Buffer): string {
+  const parsed = greenMetricsMessageV1.safeParse(JSON.parse(payload.toString('utf8')));
+  if (!parsed.success) return `green metrics: (not a green-metrics v1) ${payload.toString('utf8').slice(0, 200)}`;
+  const day = parsed.data.periods.day;
+  const pct = (x: number | undefined) => `${((x ?? 0) * 100).toFixed(1)} %`;
+  const bus = day.fleets.bus;
+  const taxi = day.fleets.taxi;
+  const all = day.fleets.all;
+  return (
+    `GREEN ${day.key} province: buses ${bus?.registered ?? 0} (new energy ${pct(bus?.newEnergyShare)}, clean ${pct(bus?.cleanEnergyShare)}), ` +
+    `taxis ${taxi?.registered ?? 0} (new energy ${pct(taxi?.newEnergyShare)}, clean ${pct(taxi?.cleanEnergyShare)}); ` +
+    `electric ${(all?.electricVehicleKm ?? 0).toFixed(1)} of ${(all?.vehicleKm ?? 0).toFixed(1)} vehicle-km, ${(all?.energyKWh ?? 0).toFixed(1)} kWh, CO₂ avoided ${(all?.co2AvoidedKg ?? 0).toFixed(1)} kg`
+  );
+}
+
 /** One readable line per supervision alert. */
 function formatSupervisionLine(payload: Buffer): string {
   const parsed = supervisionAlertV1.safeParse(JSON.parse(payload.toString('utf8')));
@@ -172,6 +189,9 @@ async function main(): Promise<void> {
     ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
     ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
     ...(process.env.LOCAL_DEV_TOKEN ? { devToken: process.env.LOCAL_DEV_TOKEN } : {}),
+    // Locally the green snapshot runs every minute (5 in the cloud) so that a developer sees the figures move;
+    // GREEN_SNAPSHOT_INTERVAL_S overrides it (0 = only at start).
+    scheduleIntervalMs: { greenSnapshot: (portFromEnv('GREEN_SNAPSHOT_INTERVAL_S', 60) ?? 60) * 1000 },
     onDeadLetter: (dl) => stderr(`dead letter ${dl.source}/${dl.reason} ${dl.topic ?? ''}: ${dl.details[0] ?? ''}`),
     log: verbose ? stderr : () => {},
   });
@@ -221,15 +241,23 @@ async function main(): Promise<void> {
     const alertClient = mqtt.connect(endpoints.mqttUrl, { clientId: `${enforcementClientPrefix}console-${process.pid}`, protocolVersion: 4 });
     stops.push(async () => void (await alertClient.endAsync()));
     alertClient.on('message', (topic, payload) => {
-      const line = topic.startsWith(`${topics.supervisionAlertsPrefix}/`) ? formatSupervisionLine(payload) : formatAlertLine(topic, payload);
+      const line =
+        topic === topics.greenMetricsProvince
+          ? formatGreenLine(payload)
+          : topic.startsWith(`${topics.supervisionAlertsPrefix}/`)
+            ? formatSupervisionLine(payload)
+            : formatAlertLine(topic, payload);
       process.stdout.write(`${line}\n`);
     });
     await alertClient.subscribeAsync(topics.overloadAlertsFilter, { qos: 1 });
     await alertClient.subscribeAsync(topics.supervisionAlertsFilter, { qos: 1 });
+    await alertClient.subscribeAsync(topics.greenMetricsProvince, { qos: 1 });
     stops.push(await startSimulator(stack));
     if (process.env.FLEET_SIMULATOR !== 'off') {
       await replayDemoScenarios(stack);
       stops.push(await startFleetSimulator(stack));
+      // A first green snapshot right away; the schedule takes over from there.
+      await stack.runScheduled('greenSnapshot');
     }
   }
 }

@@ -40,7 +40,13 @@ import { generateTraffic } from '../../devices/simulator/traffic.ts';
 import { apiFunctions, commonEnv, functions, localTableName, scheduledFunctions, streams, tables, type TableName } from '../../infra/topology.ts';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { advanceVehicle, type VehicleRuleState } from '../../functions/domain/supervision/engine.ts';
+import { accumulateGreen, type GreenVehicleState } from '../../functions/domain/green/accumulator.ts';
+import { computeGreenMetrics } from '../../functions/domain/green/metrics.ts';
+import { defaultGreenRules } from '../../functions/domain/green/rules-config.ts';
+import { shanghaiHour } from '../../functions/shared/local-time.ts';
+import type { EnergyType } from '../../functions/contracts/vehicle.v1.ts';
 import { toPositionReport } from '../../functions/fleet/ingest-service.ts';
+import type { PositionReport } from '../../functions/domain/supervision/types.ts';
 import type { TelemetryReportV1 } from '../../functions/contracts/telemetry.v1.ts';
 import { createHandler as createFleetHandler } from '../../functions/handlers/fleet-ingest.ts';
 import { DynamoDbVehicleStore } from '../../functions/adapters/dynamodb/vehicle-store.ts';
@@ -660,10 +666,60 @@ async function benchFleetEndToEnd(stack: ChildStack, ddb: DynamoDBDocumentClient
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// 11. Green snapshot: a province of 20 000 buses and taxis
+// ---------------------------------------------------------------------------------------------------------------
+function benchGreenSnapshot(): void {
+  const cities = defaultGreenRules.cities.map((c) => c.name);
+  const busTypes: EnergyType[] = ['bev', 'bev', 'bev', 'cng', 'diesel', 'hybrid'];
+  const taxiTypes: EnergyType[] = ['bev', 'bev', 'phev', 'cng', 'gasoline'];
+  const nowMs = Date.now();
+  const vehicles = Array.from({ length: 20_000 }, (_, i) => {
+    const bus = i % 3 === 0;
+    const types = bus ? busTypes : taxiTypes;
+    return { deviceId: `g-${i}`, category: bus ? ('bus' as const) : ('taxi' as const), energyType: types[i % types.length] as EnergyType, city: cities[i % cities.length] as string };
+  });
+  // Each vehicle's state after a day of 10-minute reports (what the ingest keeps), built with the real accumulator.
+  const buildStart = performance.now();
+  const states = new Map<string, GreenVehicleState>();
+  for (const v of vehicles) {
+    const reports: PositionReport[] = Array.from({ length: 24 * 6 }, (_, k) => ({
+      deviceId: v.deviceId,
+      seq: k,
+      tsMs: nowMs - (24 * 6 - k) * 600_000,
+      lat: 20,
+      lon: 110.3 + k * 0.001,
+      speedKmh: 30,
+      headingDeg: 90,
+      odometerKm: 1000 + k * 5,
+      ...(v.energyType === 'bev' || v.energyType === 'phev' ? { energyKWh: 100 + k * (v.category === 'bus' ? 5.5 : 0.75) } : {}),
+    }));
+    states.set(v.deviceId, accumulateGreen(undefined, v, reports, defaultGreenRules));
+  }
+  const buildMs = performance.now() - buildStart;
+  const day = shanghaiDate(nowMs);
+  const periods = [
+    { kind: 'hour' as const, key: shanghaiHour(nowMs - 3_600_000) },
+    { kind: 'day' as const, key: day },
+    { kind: 'month' as const, key: day.slice(0, 7) },
+  ];
+  computeGreenMetrics({ vehicles, states, period: periods[1] as (typeof periods)[number], rules: defaultGreenRules });
+  const start = performance.now();
+  for (const period of periods) computeGreenMetrics({ vehicles, states, period, rules: defaultGreenRules });
+  const ms = performance.now() - start;
+  const stateBytes = [...states.values()].reduce((n, st) => n + JSON.stringify(st).length, 0) / states.size;
+  results.greenSnapshot = { vehicles: vehicles.length, hourDayMonthMs: Math.round(ms), meanStateBytes: Math.round(stateBytes), accumulateMsPer1000Reports: Number(((buildMs / (vehicles.length * 144)) * 1000).toFixed(3)) };
+  log(
+    `green snapshot       ${Math.round(ms)} ms for hour + day + month of ${fmt(vehicles.length)} buses and taxis (one core); ` +
+      `state ${Math.round(stateBytes)} B/vehicle, accumulation ${((vehicles.length * 144) / (buildMs / 1000) / 1e6).toFixed(2)} M reports/s`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 async function main(): Promise<void> {
   log(`Qiongjian benchmark — node ${process.version}, ${results.cpus} cores, scale ${scale}`);
   if (!skip.has('judgement')) benchJudgement();
   if (!skip.has('telemetry')) benchTelemetryRules();
+  if (!skip.has('green')) benchGreenSnapshot();
   const stack = await startChildStack();
   try {
     const ddb = documentClient(

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { overloadAlertV1 } from '../../../functions/contracts/overload-alert.v1.ts';
+import { greenMetricsMessageV1 } from '../../../functions/contracts/green-metrics.v1.ts';
 import { supervisionAlertV1 } from '../../../functions/contracts/supervision-alert.v1.ts';
 import { telemetryBatchV1, telemetryMessageV1 } from '../../../functions/contracts/telemetry.v1.ts';
 import { wimConfigFileV1 } from '../../../functions/contracts/wim-config.v1.ts';
@@ -12,6 +13,7 @@ import { wimRecordV1 } from '../../../functions/contracts/wim-record.v1.ts';
 import { judgeWimRecord } from '../../../functions/domain/overload/judge.ts';
 import { overloadAlertId } from '../../../functions/wim/alert.ts';
 import { plateKey } from '../../../functions/domain/overload/plate.ts';
+import { defaultGreenRules } from '../../../functions/domain/green/rules-config.ts';
 import { defaultOverloadRules } from '../../../functions/domain/overload/rules-config.ts';
 
 const page = readFileSync(new URL('../../../docs/contracts.md', import.meta.url), 'utf8');
@@ -67,5 +69,18 @@ describe('docs/contracts.md examples', () => {
   it('the supervision alert example parses', () => {
     const alert = supervisionAlertV1.parse(firstJsonBlockAfter('## Supervision alert v1'));
     expect(alert.type).toBe('speeding');
+  });
+
+  it('the green metrics example parses and its CO₂ arithmetic holds with the configured factors', () => {
+    const message = greenMetricsMessageV1.parse(firstJsonBlockAfter('## Green metrics v1'));
+    const bus = message.periods.day.fleets.bus;
+    expect(bus).toBeDefined();
+    if (!bus) return;
+    expect(bus.co2AvoidedKg).toBeCloseTo(bus.baselineCo2Kg - bus.gridCo2Kg - bus.newEnergyFuelCo2Kg, 6);
+    expect(bus.gridCo2Kg).toBeCloseTo(bus.energyKWh * defaultGreenRules.emissionFactors.gridKgCo2PerKWh.value, 3);
+    expect(bus.baselineCo2Kg).toBeCloseTo(
+      bus.electricVehicleKm * (defaultGreenRules.baseline.bus.value.lPer100Km / 100) * defaultGreenRules.emissionFactors.fuelKgCo2PerL.diesel.value,
+      3,
+    );
   });
 });
