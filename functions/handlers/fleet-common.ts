@@ -17,10 +17,11 @@ import { DynamoDbVehicleStore } from '../adapters/dynamodb/vehicle-store.ts';
 import { IotJsonPublisher, iotDataClientFromEnv } from '../adapters/iot/alert-publisher.ts';
 import type { FleetPorts } from '../fleet/ports.ts';
 import { numberFromEnv, requireEnv, type Env } from '../shared/aws-client-config.ts';
-import { powertoolsFor } from '../shared/powertools.ts';
+import { type Powertools, powertoolsFor } from '../shared/powertools.ts';
 
 export interface FleetWiring {
   readonly ports: FleetPorts;
+  readonly tools: Powertools;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly tracer: Tracer;
@@ -41,7 +42,8 @@ function whenUsed<T extends object>(make: () => T): T {
 }
 
 export function fleetWiring(env: Env, defaultServiceName: string): FleetWiring {
-  const { logger, metrics, tracer, loggerPort } = powertoolsFor(env, defaultServiceName);
+  const tools = powertoolsFor(env, defaultServiceName);
+  const { logger, metrics, tracer, loggerPort } = tools;
   const ddb = documentClientFromEnv(env);
   const iotData = iotDataClientFromEnv(env);
   tracer.captureAWSv3Client(ddb);
@@ -60,6 +62,7 @@ export function fleetWiring(env: Env, defaultServiceName: string): FleetWiring {
   };
   return {
     ports,
+    tools,
     logger,
     metrics,
     tracer,

@@ -3,23 +3,20 @@
  * supervision alerts. Thin: the work is in `functions/fleet/ingest-service.ts`. Handler convention as in
  * wim-ingest.ts: `handler` for Lambda, `createHandler(env)` for the local stack.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { functions } from '../../infra/topology.ts';
 import { defaultGreenRules } from '../domain/green/rules-config.ts';
 import { defaultSupervisionRules } from '../domain/supervision/rules-config.ts';
 import { ingestFleetBatch } from '../fleet/ingest-service.ts';
 import type { Env } from '../shared/aws-client-config.ts';
+import { handlerFromProcessEnv, instrumented } from '../shared/powertools.ts';
 import { fleetWiring } from './fleet-common.ts';
 
 export type FleetIngestHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
 export function createHandler(env: Env): FleetIngestHandler {
-  const { ports, logger, metrics, tracer, deadLetterRetentionDays, positionRetentionDays } = fleetWiring(env, functions.fleetIngest.serviceName);
+  const { ports, tools, logger, metrics, deadLetterRetentionDays, positionRetentionDays } = fleetWiring(env, functions.fleetIngest.serviceName);
 
   const ingest = async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
     // Storage failures throw and the whole batch is retried (bisected): every step is idempotent, and bad input is
@@ -40,15 +37,7 @@ export function createHandler(env: Env): FleetIngestHandler {
     return { batchItemFailures: [] };
   };
 
-  return middy(ingest)
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { clearState: true }))
-    .use(logMetrics(metrics)) as unknown as FleetIngestHandler;
+  return instrumented(ingest, tools);
 }
 
-let fromProcessEnv: FleetIngestHandler | undefined;
-
-export const handler: FleetIngestHandler = (event, context) => {
-  fromProcessEnv ??= createHandler(process.env);
-  return fromProcessEnv(event, context);
-};
+export const handler: FleetIngestHandler = handlerFromProcessEnv(createHandler);

@@ -2,23 +2,20 @@
  * Fleet sweep Lambda, run on a schedule: silent terminals, confirmed disconnects, and closing the episodes of
  * vehicles that stopped reporting. Handler convention as in wim-ingest.ts.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { scheduledFunctions } from '../../infra/topology.ts';
 import { defaultGreenRules } from '../domain/green/rules-config.ts';
 import { defaultSupervisionRules } from '../domain/supervision/rules-config.ts';
 import { sweepFleet, type SweepSummary } from '../fleet/sweep-service.ts';
 import type { Env } from '../shared/aws-client-config.ts';
+import { handlerFromProcessEnv, instrumented } from '../shared/powertools.ts';
 import { fleetWiring } from './fleet-common.ts';
 
 export type FleetSweepHandler = (event: unknown, context: Context) => Promise<SweepSummary>;
 
 export function createHandler(env: Env): FleetSweepHandler {
-  const { ports, logger, metrics, tracer, positionRetentionDays } = fleetWiring(env, scheduledFunctions.fleetSweep.serviceName);
+  const { ports, tools, logger, metrics, positionRetentionDays } = fleetWiring(env, scheduledFunctions.fleetSweep.serviceName);
   const sweep = async (): Promise<SweepSummary> => {
     const s = await sweepFleet(ports, { rules: defaultSupervisionRules, greenRules: defaultGreenRules, positionRetentionDays });
     metrics.addMetric('VehiclesSwept', MetricUnit.Count, s.vehicles);
@@ -28,15 +25,7 @@ export function createHandler(env: Env): FleetSweepHandler {
     logger.info('sweep done', { ...s });
     return s;
   };
-  return middy(sweep)
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { clearState: true }))
-    .use(logMetrics(metrics)) as unknown as FleetSweepHandler;
+  return instrumented(sweep, tools);
 }
 
-let fromProcessEnv: FleetSweepHandler | undefined;
-
-export const handler: FleetSweepHandler = (event, context) => {
-  fromProcessEnv ??= createHandler(process.env);
-  return fromProcessEnv(event, context);
-};
+export const handler: FleetSweepHandler = handlerFromProcessEnv(createHandler);

@@ -2,11 +2,7 @@
  * Green metrics HTTP API Lambda (API Gateway REST proxy events): current figures and history by city, fleet and
  * period. Routing in functions/green/api-routes.ts. Handler convention as in wim-ingest.ts.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { apiFunctions, tables } from '../../infra/topology.ts';
 import { DynamoDbGreenHistoryStore } from '../adapters/dynamodb/green-history-store.ts';
@@ -14,13 +10,14 @@ import { documentClientFromEnv } from '../adapters/dynamodb/document-client.ts';
 import { handleGreenRequest } from '../green/api-routes.ts';
 import { errorResponse, type ApiResponse } from '../registry/api-routes.ts';
 import { requireEnv, type Env } from '../shared/aws-client-config.ts';
-import { powertoolsFor } from '../shared/powertools.ts';
+import { handlerFromProcessEnv, instrumented, powertoolsFor } from '../shared/powertools.ts';
 import { apiRequestFromEvent } from './registry-api.ts';
 
 export type GreenApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 export function createHandler(env: Env): GreenApiHandler {
-  const { logger, metrics, tracer } = powertoolsFor(env, apiFunctions.greenApi.serviceName);
+  const tools = powertoolsFor(env, apiFunctions.greenApi.serviceName);
+  const { logger, metrics, tracer } = tools;
   const ddb = documentClientFromEnv(env);
   tracer.captureAWSv3Client(ddb);
   const history = new DynamoDbGreenHistoryStore(ddb, requireEnv(env, tables.greenMetrics.envVar));
@@ -38,15 +35,7 @@ export function createHandler(env: Env): GreenApiHandler {
     return response;
   };
 
-  return middy(serve)
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { clearState: true }))
-    .use(logMetrics(metrics)) as unknown as GreenApiHandler;
+  return instrumented(serve, tools);
 }
 
-let fromProcessEnv: GreenApiHandler | undefined;
-
-export const handler: GreenApiHandler = (event, context) => {
-  fromProcessEnv ??= createHandler(process.env);
-  return fromProcessEnv(event, context);
-};
+export const handler: GreenApiHandler = handlerFromProcessEnv(createHandler);

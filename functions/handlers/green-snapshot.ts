@@ -2,11 +2,7 @@
  * Green snapshot Lambda, every five minutes: metrics per city and fleet → history, retained MQTT, and CloudWatch
  * metrics (EMF) for the dashboard. Handler convention as in wim-ingest.ts.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { greenDashboardFleets, scheduledFunctions, tables } from '../../infra/topology.ts';
 import { DynamoDbGreenHistoryStore } from '../adapters/dynamodb/green-history-store.ts';
@@ -18,12 +14,13 @@ import type { VehicleV1 } from '../contracts/vehicle.v1.ts';
 import { defaultGreenRules } from '../domain/green/rules-config.ts';
 import { takeGreenSnapshot } from '../green/snapshot-service.ts';
 import { requireEnv, type Env } from '../shared/aws-client-config.ts';
-import { powertoolsFor } from '../shared/powertools.ts';
+import { handlerFromProcessEnv, instrumented, powertoolsFor } from '../shared/powertools.ts';
 
 export type GreenSnapshotHandler = (event: unknown, context: Context) => Promise<{ vehicles: number; published: number }>;
 
 export function createHandler(env: Env): GreenSnapshotHandler {
-  const { logger, metrics, tracer } = powertoolsFor(env, scheduledFunctions.greenSnapshot.serviceName);
+  const tools = powertoolsFor(env, scheduledFunctions.greenSnapshot.serviceName);
+  const { logger, metrics, tracer } = tools;
   const ddb = documentClientFromEnv(env);
   const iotData = iotDataClientFromEnv(env);
   tracer.captureAWSv3Client(ddb);
@@ -72,15 +69,7 @@ export function createHandler(env: Env): GreenSnapshotHandler {
     return { vehicles: result.vehicles, published: result.published };
   };
 
-  return middy(snapshot)
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { clearState: true }))
-    .use(logMetrics(metrics)) as unknown as GreenSnapshotHandler;
+  return instrumented(snapshot, tools);
 }
 
-let fromProcessEnv: GreenSnapshotHandler | undefined;
-
-export const handler: GreenSnapshotHandler = (event, context) => {
-  fromProcessEnv ??= createHandler(process.env);
-  return fromProcessEnv(event, context);
-};
+export const handler: GreenSnapshotHandler = handlerFromProcessEnv(createHandler);

@@ -11,17 +11,13 @@
  * REGISTRY_MAX_IMPORT_ROWS (default 5000). Event doc:
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { apiFunctions, tables } from '../../infra/topology.ts';
 import { documentClientFromEnv } from '../adapters/dynamodb/document-client.ts';
 import { DynamoDbVehicleStore } from '../adapters/dynamodb/vehicle-store.ts';
 import { numberFromEnv, requireEnv, type Env } from '../shared/aws-client-config.ts';
-import { powertoolsFor } from '../shared/powertools.ts';
+import { handlerFromProcessEnv, instrumented, powertoolsFor } from '../shared/powertools.ts';
 import { type ApiRequest, defaultMaxImportRows, errorResponse, handleRegistryRequest, type RegistryApiOptions } from '../registry/api-routes.ts';
 
 export type RegistryApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -50,7 +46,8 @@ export function apiRequestFromEvent(event: APIGatewayProxyEvent): ApiRequest {
 
 export function createHandler(env: Env): RegistryApiHandler {
   const spec = apiFunctions.registryApi;
-  const { logger, metrics, tracer } = powertoolsFor(env, spec.serviceName);
+  const tools = powertoolsFor(env, spec.serviceName);
+  const { logger, metrics, tracer } = tools;
 
   const ddb = documentClientFromEnv(env);
   tracer.captureAWSv3Client(ddb);
@@ -79,15 +76,7 @@ export function createHandler(env: Env): RegistryApiHandler {
     return response;
   };
 
-  return middy(serve)
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { clearState: true }))
-    .use(logMetrics(metrics)) as unknown as RegistryApiHandler;
+  return instrumented(serve, tools);
 }
 
-let fromProcessEnv: RegistryApiHandler | undefined;
-
-export const handler: RegistryApiHandler = (event, context) => {
-  fromProcessEnv ??= createHandler(process.env);
-  return fromProcessEnv(event, context);
-};
+export const handler: RegistryApiHandler = handlerFromProcessEnv(createHandler);

@@ -6,11 +6,7 @@
  * first use); `createHandler(env)` builds the same function from an explicit environment, which is how the local
  * stack runs it. Event doc: https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { commonEnv, functions, tables } from '../../infra/topology.ts';
 import { DynamoDbAlertLedger } from '../adapters/dynamodb/alert-ledger.ts';
@@ -23,7 +19,7 @@ import { DynamoDbWimConfigStore } from '../adapters/dynamodb/wim-config-store.ts
 import { IotAlertPublisher, iotDataClientFromEnv } from '../adapters/iot/alert-publisher.ts';
 import { defaultOverloadRules } from '../domain/overload/rules-config.ts';
 import { numberFromEnv, requireEnv, type Env } from '../shared/aws-client-config.ts';
-import { powertoolsFor } from '../shared/powertools.ts';
+import { handlerFromProcessEnv, instrumented, powertoolsFor } from '../shared/powertools.ts';
 import { ingestWimBatch } from '../wim/ingest-service.ts';
 import type { WimIngestPorts } from '../wim/ports.ts';
 
@@ -31,7 +27,8 @@ export type WimIngestHandler = (event: KinesisStreamEvent, context: Context) => 
 
 export function createHandler(env: Env): WimIngestHandler {
   const spec = functions.wimIngest;
-  const { logger, metrics, tracer, loggerPort } = powertoolsFor(env, spec.serviceName);
+  const tools = powertoolsFor(env, spec.serviceName);
+  const { logger, metrics, tracer, loggerPort } = tools;
 
   const ddb = documentClientFromEnv(env);
   const iotData = iotDataClientFromEnv(env);
@@ -71,15 +68,7 @@ export function createHandler(env: Env): WimIngestHandler {
     return { batchItemFailures: outcome.failedIds.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 
-  return middy(ingest)
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { clearState: true }))
-    .use(logMetrics(metrics)) as unknown as WimIngestHandler;
+  return instrumented(ingest, tools);
 }
 
-let fromProcessEnv: WimIngestHandler | undefined;
-
-export const handler: WimIngestHandler = (event, context) => {
-  fromProcessEnv ??= createHandler(process.env);
-  return fromProcessEnv(event, context);
-};
+export const handler: WimIngestHandler = handlerFromProcessEnv(createHandler);

@@ -3,8 +3,13 @@
  * metrics namespace, so every function logs and measures alike.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import type { LoggerPort } from '../wim/ports.ts';
 import type { Env } from './aws-client-config.ts';
 
@@ -28,5 +33,28 @@ export function powertoolsFor(env: Env, defaultServiceName: string): Powertools 
       warn: (message, extra) => logger.warn(message, extra ?? {}),
       error: (message, extra) => logger.error(message, extra ?? {}),
     },
+  };
+}
+
+/**
+ * Wraps a handler in the middy middlewares every Qiongjian function uses: tracing, the Lambda context in the logs
+ * (cleared between invocations), and metrics flushed at the end.
+ */
+export function instrumented<E, R>(handler: (event: E, context: Context) => Promise<R>, tools: Powertools): (event: E, context: Context) => Promise<R> {
+  return middy(handler)
+    .use(captureLambdaHandler(tools.tracer))
+    .use(injectLambdaContext(tools.logger, { clearState: true }))
+    .use(logMetrics(tools.metrics)) as unknown as (event: E, context: Context) => Promise<R>;
+}
+
+/**
+ * The `handler` export of a module: built from process.env on the first invocation (Lambda), so that importing the
+ * module — as the local stack does, to call `createHandler(env)` itself — needs no environment.
+ */
+export function handlerFromProcessEnv<E, R>(create: (env: Env) => (event: E, context: Context) => Promise<R>): (event: E, context: Context) => Promise<R> {
+  let built: ((event: E, context: Context) => Promise<R>) | undefined;
+  return (event, context) => {
+    built ??= create(process.env);
+    return built(event, context);
   };
 }
