@@ -61,6 +61,29 @@ function connectAsOwnThing(arn: IotArnBuilder): IotPolicyStatement {
   };
 }
 
+/** A device that publishes on its own topics only (each built from the thing-name policy variable). */
+function ownTopicsPublisher(arn: IotArnBuilder, ownTopics: readonly string[]): IotPolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [connectAsOwnThing(arn), { Effect: 'Allow', Action: ['iot:Publish'], Resource: ownTopics.map((t) => arn(`topic/${t}`)) }],
+  };
+}
+
+/**
+ * A client that may subscribe to and receive everything under a topic prefix and publish nothing. `alsoExact` lists
+ * topics at the prefix itself, which `<prefix>/*` does not match.
+ */
+function prefixSubscriber(arn: IotArnBuilder, prefix: string, alsoExact: readonly string[] = []): IotPolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      connectAsOwnThing(arn),
+      { Effect: 'Allow', Action: ['iot:Subscribe'], Resource: [...alsoExact.map((t) => arn(`topicfilter/${t}`)), arn(`topicfilter/${prefix}/*`)] },
+      { Effect: 'Allow', Action: ['iot:Receive'], Resource: [...alsoExact.map((t) => arn(`topic/${t}`)), arn(`topic/${prefix}/*`)] },
+    ],
+  };
+}
+
 /**
  * WIM station: connect as itself, publish its records on `wim/<own thing name>/records` and its status (the last
  * will) on `wim/<own thing name>/status`, and nothing else.
@@ -68,17 +91,7 @@ function connectAsOwnThing(arn: IotArnBuilder): IotPolicyStatement {
  * The rule SQL reads the station id from `topic(2)`, so a station cannot impersonate another one.
  */
 export function stationPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      connectAsOwnThing(arn),
-      {
-        Effect: 'Allow',
-        Action: ['iot:Publish'],
-        Resource: [arn(`topic/${topics.wimRecords(THING_NAME)}`), arn(`topic/${topics.wimStatus(THING_NAME)}`)],
-      },
-    ],
-  };
+  return ownTopicsPublisher(arn, [topics.wimRecords(THING_NAME), topics.wimStatus(THING_NAME)]);
 }
 
 /**
@@ -86,15 +99,7 @@ export function stationPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
  * their client id), subscribe to and receive overload alerts of every station. It can publish nothing.
  */
 export function enforcementClientPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
-  const prefix = topics.overloadAlertsPrefix;
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      connectAsOwnThing(arn),
-      { Effect: 'Allow', Action: ['iot:Subscribe'], Resource: [arn(`topicfilter/${prefix}/*`)] },
-      { Effect: 'Allow', Action: ['iot:Receive'], Resource: [arn(`topic/${prefix}/*`)] },
-    ],
-  };
+  return prefixSubscriber(arn, topics.overloadAlertsPrefix);
 }
 
 /**
@@ -104,17 +109,7 @@ export function enforcementClientPolicyDocument(arn: IotArnBuilder): IotPolicyDo
  * from the client id, which `iot:Connect` pins to the thing name), so a terminal cannot report for another vehicle.
  */
 export function vehicleTerminalPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      connectAsOwnThing(arn),
-      {
-        Effect: 'Allow',
-        Action: ['iot:Publish'],
-        Resource: [arn(`topic/${topics.fleetTelemetry(THING_NAME)}`), arn(`topic/${topics.fleetStatus(THING_NAME)}`)],
-      },
-    ],
-  };
+  return ownTopicsPublisher(arn, [topics.fleetTelemetry(THING_NAME), topics.fleetStatus(THING_NAME)]);
 }
 
 /**
@@ -123,15 +118,7 @@ export function vehicleTerminalPolicyDocument(arn: IotArnBuilder): IotPolicyDocu
  * `alerts/supervision/coach/+`. It can publish nothing.
  */
 export function supervisorClientPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
-  const prefix = topics.supervisionAlertsPrefix;
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      connectAsOwnThing(arn),
-      { Effect: 'Allow', Action: ['iot:Subscribe'], Resource: [arn(`topicfilter/${prefix}/*`)] },
-      { Effect: 'Allow', Action: ['iot:Receive'], Resource: [arn(`topic/${prefix}/*`)] },
-    ],
-  };
+  return prefixSubscriber(arn, topics.supervisionAlertsPrefix);
 }
 
 /**
@@ -142,21 +129,5 @@ export function supervisorClientPolicyDocument(arn: IotArnBuilder): IotPolicyDoc
  * function alone publishes there) and receives no alerts.
  */
 export function operatorClientPolicyDocument(arn: IotArnBuilder): IotPolicyDocument {
-  const prefix = topics.greenMetricsPrefix;
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      connectAsOwnThing(arn),
-      {
-        Effect: 'Allow',
-        Action: ['iot:Subscribe'],
-        Resource: [arn(`topicfilter/${topics.greenMetricsProvince}`), arn(`topicfilter/${prefix}/*`)],
-      },
-      {
-        Effect: 'Allow',
-        Action: ['iot:Receive'],
-        Resource: [arn(`topic/${topics.greenMetricsProvince}`), arn(`topic/${prefix}/*`)],
-      },
-    ],
-  };
+  return prefixSubscriber(arn, topics.greenMetricsPrefix, [topics.greenMetricsProvince]);
 }
