@@ -52,9 +52,27 @@ export const enforcementClientPrefix = 'enforcement-';
 const reservedTopicPrefixes = ['$aws/', '$SYS/'];
 const thingNameVariables = ['${iot:Connection.Thing.ThingName}', '${iot:ClientId}'];
 
-/** Client ids with this prefix get the enforcement-client policy, all others the station policy (as provisioned). */
-export function policiesFromDocuments(station: IotPolicyDocumentLike, enforcement: IotPolicyDocumentLike): IotPolicies {
-  return { policyFor: (clientId) => (clientId.startsWith(enforcementClientPrefix) ? enforcement : station) };
+export const supervisorClientPrefix = 'supervisor-';
+export const operatorClientPrefix = 'operator-';
+
+/**
+ * Which policy a client gets, as it would be provisioned: client ids with the enforcement prefix (or one of `more`'s
+ * prefixes) get that client policy, every other client the device policy. In AWS the certificate decides; locally the
+ * client id is all there is, so stations and vehicle terminals share one device policy — the union of theirs
+ * (`unionOf`), which still confines each to its own topics.
+ */
+export function policiesFromDocuments(
+  device: IotPolicyDocumentLike,
+  enforcement: IotPolicyDocumentLike,
+  more: ReadonlyArray<readonly [prefix: string, policy: IotPolicyDocumentLike]> = [],
+): IotPolicies {
+  const byPrefix: ReadonlyArray<readonly [string, IotPolicyDocumentLike]> = [[enforcementClientPrefix, enforcement], ...more];
+  return { policyFor: (clientId) => byPrefix.find(([prefix]) => clientId.startsWith(prefix))?.[1] ?? device };
+}
+
+/** One document allowing what any of the given documents allows (and denying what any denies). */
+export function unionOf(...documents: readonly IotPolicyDocumentLike[]): IotPolicyDocumentLike {
+  return { Statement: documents.flatMap((d) => d.Statement) };
 }
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -30,7 +30,7 @@ import { importWimConfig, parseWimConfig } from '../../devices/tools/wim-config.
 import { DynamoDbVehicleStore } from '../../functions/adapters/dynamodb/vehicle-store.ts';
 import { formatOfFileName, parseVehicleFile } from '../../functions/registry/import.ts';
 import { topics } from '../topology.ts';
-import { enforcementClientPrefix } from './broker.ts';
+import { enforcementClientPrefix, operatorClientPrefix, supervisorClientPrefix } from './broker.ts';
 import { PortInUseError } from './listen.ts';
 import { type LocalStack, startLocalStack } from './stack.ts';
 
@@ -237,10 +237,8 @@ async function main(): Promise<void> {
   stderr(`registry API: ${endpoints.iotDataUrl}/api/vehicles (header: authorization: Bearer ${stack.devToken})`);
 
   if (withSimulator) {
-    // An enforcement-style console client: allowed by the enforcement policy even when policies are enforced.
-    const alertClient = mqtt.connect(endpoints.mqttUrl, { clientId: `${enforcementClientPrefix}console-${process.pid}`, protocolVersion: 4 });
-    stops.push(async () => void (await alertClient.endAsync()));
-    alertClient.on('message', (topic, payload) => {
+    // One console client per role, so that each is allowed what it reads even when the cloud's policies are enforced.
+    const printLine = (topic: string, payload: Buffer): void => {
       const line =
         topic === topics.greenMetricsProvince
           ? formatGreenLine(payload)
@@ -248,10 +246,17 @@ async function main(): Promise<void> {
             ? formatSupervisionLine(payload)
             : formatAlertLine(topic, payload);
       process.stdout.write(`${line}\n`);
-    });
-    await alertClient.subscribeAsync(topics.overloadAlertsFilter, { qos: 1 });
-    await alertClient.subscribeAsync(topics.supervisionAlertsFilter, { qos: 1 });
-    await alertClient.subscribeAsync(topics.greenMetricsProvince, { qos: 1 });
+    };
+    for (const [prefix, filter] of [
+      [enforcementClientPrefix, topics.overloadAlertsFilter],
+      [supervisorClientPrefix, topics.supervisionAlertsFilter],
+      [operatorClientPrefix, topics.greenMetricsProvince],
+    ] as const) {
+      const client = mqtt.connect(endpoints.mqttUrl, { clientId: `${prefix}console-${process.pid}`, protocolVersion: 4 });
+      stops.push(async () => void (await client.endAsync()));
+      client.on('message', printLine);
+      await client.subscribeAsync(filter, { qos: 1 });
+    }
     stops.push(await startSimulator(stack));
     if (process.env.FLEET_SIMULATOR !== 'off') {
       await replayDemoScenarios(stack);

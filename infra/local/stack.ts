@@ -37,7 +37,15 @@ import {
 } from '../topology.ts';
 import { emulateLifecycleEvents } from './lifecycle.ts';
 import { mountRegistryApi } from './registry-routes.ts';
-import { type IotPolicies, type LocalBroker, policiesFromDocuments, startBroker } from './broker.ts';
+import {
+  type IotPolicies,
+  type LocalBroker,
+  operatorClientPrefix,
+  policiesFromDocuments,
+  startBroker,
+  supervisorClientPrefix,
+  unionOf,
+} from './broker.ts';
 import { createTables, startDynalite } from './dynamodb.ts';
 import { HttpRouter } from './http-router.ts';
 import { addHealthRoute, addIotDataRoutes } from './iot-data-shim.ts';
@@ -174,7 +182,14 @@ async function loadPolicies(): Promise<IotPolicies> {
   // matches resources without the `arn:…:iot:<region>:<account>:` prefix.
   const documents = await import('../constructs/iot-policies.ts');
   const identity = (resource: string): string => resource;
-  return policiesFromDocuments(documents.stationPolicyDocument(identity), documents.enforcementClientPolicyDocument(identity));
+  return policiesFromDocuments(
+    unionOf(documents.stationPolicyDocument(identity), documents.vehicleTerminalPolicyDocument(identity)),
+    documents.enforcementClientPolicyDocument(identity),
+    [
+      [supervisorClientPrefix, documents.supervisorClientPolicyDocument(identity)],
+      [operatorClientPrefix, documents.operatorClientPolicyDocument(identity)],
+    ],
+  );
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {

@@ -4,8 +4,23 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalBroker, policiesFromDocuments, publishDenial, startBroker, subscribeDenial } from '../../infra/local/broker.ts';
-import { enforcementClientPolicyDocument, stationPolicyDocument } from '../../infra/constructs/iot-policies.ts';
+import {
+  type LocalBroker,
+  operatorClientPrefix,
+  policiesFromDocuments,
+  publishDenial,
+  startBroker,
+  subscribeDenial,
+  supervisorClientPrefix,
+  unionOf,
+} from '../../infra/local/broker.ts';
+import {
+  enforcementClientPolicyDocument,
+  operatorClientPolicyDocument,
+  stationPolicyDocument,
+  supervisorClientPolicyDocument,
+  vehicleTerminalPolicyDocument,
+} from '../../infra/constructs/iot-policies.ts';
 
 const identity = (resource: string) => resource;
 const policies = policiesFromDocuments(stationPolicyDocument(identity), enforcementClientPolicyDocument(identity));
@@ -19,6 +34,27 @@ describe('policy evaluation', () => {
     expect(subscribeDenial('enforcement-1', 'alerts/overload/+', policies)).toBeUndefined();
     expect(subscribeDenial('enforcement-1', '#', policies)).toMatch(/iot:Subscribe/);
     expect(subscribeDenial('S1', 'wim/S1/records', policies)).toMatch(/iot:Subscribe/);
+  });
+
+  it('as the local stack provisions them: devices (stations and vehicle terminals) own topics; supervisors and operators read their topics', () => {
+    const local = policiesFromDocuments(
+      unionOf(stationPolicyDocument(identity), vehicleTerminalPolicyDocument(identity)),
+      enforcementClientPolicyDocument(identity),
+      [
+        [supervisorClientPrefix, supervisorClientPolicyDocument(identity)],
+        [operatorClientPrefix, operatorClientPolicyDocument(identity)],
+      ],
+    );
+    expect(publishDenial('hn-coach-1', 'fleet/hn-coach-1/telemetry', 1, false, local)).toBeUndefined();
+    expect(publishDenial('hn-coach-1', 'fleet/hn-coach-2/telemetry', 1, false, local)).toMatch(/iot:Publish/);
+    expect(publishDenial('S1', 'wim/S1/records', 1, false, local)).toBeUndefined();
+    expect(publishDenial('S1', 'fleet/S2/telemetry', 1, false, local)).toMatch(/iot:Publish/);
+    expect(subscribeDenial('supervisor-1', 'alerts/supervision/#', local)).toBeUndefined();
+    expect(subscribeDenial('supervisor-1', 'alerts/overload/+', local)).toMatch(/iot:Subscribe/);
+    expect(publishDenial('supervisor-1', 'alerts/supervision/coach/x', 1, false, local)).toMatch(/iot:Publish/);
+    expect(subscribeDenial('operator-1', 'metrics/green', local)).toBeUndefined();
+    expect(subscribeDenial('operator-1', 'metrics/green/460100', local)).toBeUndefined();
+    expect(subscribeDenial('operator-1', 'alerts/supervision/#', local)).toMatch(/iot:Subscribe/);
   });
 
   it('always refuses QoS 2 and reserved topics, even without policies', () => {
