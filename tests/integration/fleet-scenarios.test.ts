@@ -13,21 +13,9 @@ import { ViolationQueries } from '../../functions/adapters/dynamodb/violation-qu
 import { supervisionAlertV1, type SupervisionAlertV1 } from '../../functions/contracts/supervision-alert.v1.ts';
 import { shanghaiDate } from '../../functions/shared/local-time.ts';
 import { publishScenario } from '../../devices/fleet/publish.ts';
-import { buildScenario, rebaseBefore, type Scenario, type ScenarioName } from '../../devices/fleet/scenarios.ts';
+import { buildScenario, rebaseBefore, type Scenario, type ScenarioName, scenarioNames } from '../../devices/fleet/scenarios.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 
-const scenarioNames: ScenarioName[] = [
-  'speeding',
-  'fatigue',
-  'night-run',
-  'hazmat-zone',
-  'silent-terminal',
-  'duplicates',
-  'dead-zone-burst',
-  'out-of-order',
-  'malformed',
-  'city-fleet',
-];
 
 // Placed so that their last report is at least the allowed lateness (300 s) plus a margin before now: the sweep's
 // processing-time flush then closes every episode, as it would a few minutes after the vehicles went quiet.

@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type RecordingBroker, type SeenMessage, startRecordingBroker, waitFor } from '../../support/recording-broker.ts';
 import { wimRecordV1 } from '../../../functions/contracts/wim-record.v1.ts';
 import { type StationStatusMessage, stationStatusTopic } from '../../../devices/simulator/mqtt-common.ts';
 import { runSimulator } from '../../../devices/simulator/run.ts';
@@ -18,53 +19,23 @@ function must<T>(value: T | undefined | null): T {
   return value;
 }
 
-interface Seen {
-  readonly topic: string;
-  readonly payload: Buffer;
-  readonly qos: number;
-  readonly retain: boolean;
-  /** The publishing client (for a last will, the client that died); null for the broker's own messages. */
-  readonly clientId: string | null;
-}
-
-let broker: Aedes;
-let server: net.Server;
+let recorder: RecordingBroker;
 let mqttUrl: string;
-let seen: Seen[] = [];
-const connected = new Map<string, Client>();
+let seen: SeenMessage[];
+let connected: Map<string, Client>;
 
 beforeAll(async () => {
-  broker = await Aedes.createBroker();
-  broker.on('publish', (packet, client) => {
-    if (packet.topic.startsWith('$SYS')) return;
-    seen.push({ topic: packet.topic, payload: Buffer.from(packet.payload), qos: packet.qos, retain: packet.retain, clientId: client?.id ?? null });
-  });
-  broker.on('client', (client) => connected.set(client.id, client));
-  broker.on('clientDisconnect', (client) => {
-    if (connected.get(client.id) === client) connected.delete(client.id);
-  });
-  server = net.createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as net.AddressInfo;
-  mqttUrl = `mqtt://127.0.0.1:${address.port}`;
+  recorder = await startRecordingBroker();
+  ({ mqttUrl, seen, connected } = recorder);
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await recorder.close();
 });
 
 beforeEach(() => {
-  seen = [];
+  recorder.clear();
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const statuses = () =>
   seen.filter((message) => message.topic.endsWith('/status')).map((message) => JSON.parse(message.payload.toString()) as StationStatusMessage);

@@ -2,60 +2,32 @@
  * The fleet simulator's MQTT side against an embedded aedes broker on a random port: scenario publishing (every
  * message, in order, from the right client, QoS 1, raw payloads intact, last will) and the live mode's lifecycle.
  */
-import net from 'node:net';
-import { Aedes, type Client } from 'aedes';
+import type { Client } from 'aedes';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type RecordingBroker, type SeenMessage, startRecordingBroker, waitFor } from '../../support/recording-broker.ts';
 import { telemetryReportV1 } from '../../../functions/contracts/telemetry.v1.ts';
 import { loadFleetVehicles } from '../../../devices/fleet/fleet.ts';
 import { type FleetStatusMessage, publishScenario } from '../../../devices/fleet/publish.ts';
 import { runFleetSimulator } from '../../../devices/fleet/run.ts';
 import { buildScenario, encodePayload } from '../../../devices/fleet/scenarios.ts';
 
-interface Seen {
-  readonly topic: string;
-  readonly payload: Buffer;
-  readonly qos: number;
-  readonly retain: boolean;
-  readonly clientId: string | null;
-}
-
-let broker: Aedes;
-let server: net.Server;
+let recorder: RecordingBroker;
 let mqttUrl: string;
-let seen: Seen[] = [];
-const connected = new Map<string, Client>();
+let seen: SeenMessage[];
+let connected: Map<string, Client>;
 
 beforeAll(async () => {
-  broker = await Aedes.createBroker();
-  broker.on('publish', (packet, client) => {
-    if (packet.topic.startsWith('$SYS')) return;
-    seen.push({ topic: packet.topic, payload: Buffer.from(packet.payload), qos: packet.qos, retain: packet.retain, clientId: client?.id ?? null });
-  });
-  broker.on('client', (client) => connected.set(client.id, client));
-  broker.on('clientDisconnect', (client) => {
-    if (connected.get(client.id) === client) connected.delete(client.id);
-  });
-  server = net.createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  mqttUrl = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  recorder = await startRecordingBroker();
+  ({ mqttUrl, seen, connected } = recorder);
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => broker.close(() => resolve()));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await recorder.close();
 });
 
 beforeEach(() => {
-  seen = [];
+  recorder.clear();
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('publishScenario', () => {
   it.each(['malformed', 'dead-zone-burst', 'duplicates'] as const)('publishes every message of %s in order, from the device client, at QoS 1', async (name) => {
