@@ -8,12 +8,15 @@
  * - `deletionProtection` (`true`/`false`, default false)
  * - `iteratorAgeAlarmMs` (default 60000)
  * - `alarmEmail` (optional)
- * - `apiGatewayCloudWatchRole` (`true`/`false`, default true): create API Gateway's account-level logging role
+ * - console (docs/deploy.md): `jwtIssuer` + `jwtAudience` + `oidcAuthorizationEndpoint` + `oidcTokenEndpoint`
+ *   (+ `jwtJwksUri`) for the authority's OIDC provider instead of a Cognito user pool; `jwtRolesClaim`;
+ *   `cognitoDomainPrefix`; `consoleHosting` (`cloudfront`/`bucket`); `consoleOrigin`
  * - `bundleAwsSdk` (`true`/`false`, default false): bundle the pinned AWS SDK instead of the runtime's
  */
 import { pathToFileURL } from 'node:url';
 import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { ConsoleHosting } from './constructs/console-site.ts';
 import { QiongjianStack, type QiongjianStackProps } from './stacks/qiongjian-stack.ts';
 
 export { QiongjianStack, type QiongjianStackProps } from './stacks/qiongjian-stack.ts';
@@ -39,6 +42,19 @@ function contextNumber(app: App, key: string): number | undefined {
   return value;
 }
 
+function contextString(app: App, key: string): string | undefined {
+  const raw: unknown = app.node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string') throw new Error(`context ${key} must be a string, got ${String(raw)}`);
+  return raw;
+}
+
+function contextConsoleHosting(app: App): ConsoleHosting | undefined {
+  const raw = contextString(app, 'consoleHosting');
+  if (raw === undefined || raw === 'cloudfront' || raw === 'bucket') return raw;
+  throw new Error(`context consoleHosting must be cloudfront or bucket, got ${raw}`);
+}
+
 function contextBoolean(app: App, key: string): boolean | undefined {
   const raw: unknown = app.node.tryGetContext(key);
   if (raw === undefined || raw === null || raw === '') return undefined;
@@ -55,7 +71,15 @@ export function createStack(app: App, props: Partial<QiongjianStackProps> = {}):
     readingRetentionDays: contextNumber(app, 'readingRetentionDays'),
     deadLetterRetentionDays: contextNumber(app, 'deadLetterRetentionDays'),
     positionRetentionDays: contextNumber(app, 'positionRetentionDays'),
-    apiGatewayCloudWatchRole: contextBoolean(app, 'apiGatewayCloudWatchRole'),
+    jwtIssuer: contextString(app, 'jwtIssuer'),
+    jwtAudience: contextString(app, 'jwtAudience'),
+    oidcAuthorizationEndpoint: contextString(app, 'oidcAuthorizationEndpoint'),
+    oidcTokenEndpoint: contextString(app, 'oidcTokenEndpoint'),
+    jwtJwksUri: contextString(app, 'jwtJwksUri'),
+    jwtRolesClaim: contextString(app, 'jwtRolesClaim'),
+    cognitoDomainPrefix: contextString(app, 'cognitoDomainPrefix'),
+    consoleHosting: contextConsoleHosting(app),
+    consoleOrigin: contextString(app, 'consoleOrigin'),
     deletionProtection: contextBoolean(app, 'deletionProtection'),
     iteratorAgeAlarmMs: contextNumber(app, 'iteratorAgeAlarmMs'),
     alarmEmail: alarmEmail || undefined,

@@ -145,6 +145,18 @@ export const tables = {
         partitionKey: { name: 'stationId', type: 'S' },
         sortKey: { name: 'measuredAtUtc', type: 'S' },
       },
+      // The console's feed across stations, a day at a time (Asia/Shanghai date of measuredAt).
+      {
+        indexName: 'byLocalDate',
+        partitionKey: { name: 'localDate', type: 'S' },
+        sortKey: { name: 'measuredAtUtc', type: 'S' },
+      },
+      // A plate's alerts (repeat offenders); sparse: alerts without a plate are not in it.
+      {
+        indexName: 'byPlate',
+        partitionKey: { name: 'plateKey', type: 'S' },
+        sortKey: { name: 'measuredAtUtc', type: 'S' },
+      },
     ],
     envVar: 'OVERLOAD_ALERTS_TABLE',
   },
@@ -373,18 +385,38 @@ export const scheduledFunctions = {
 export type ScheduledFunctionName = keyof typeof scheduledFunctions;
 
 /** A function behind the HTTP API (API Gateway in the cloud, the local stack's HTTP port under /api locally). */
+/**
+ * The console's roles (JWT group claim, see docs/api.md): enforcement officers (overload), supervisors (两客一危一货
+ * supervision), operators (green-fleet figures) and administrators (everything, and the registry's writes).
+ */
+export const consoleRoles = ['enforcement', 'supervisor', 'operator', 'admin'] as const;
+export type ConsoleRole = (typeof consoleRoles)[number];
+
+/** One route of the console's HTTP API: API Gateway route key `METHOD path`, and who may call it (admin always may). */
+export interface ApiRouteSpec {
+  readonly method: 'GET' | 'POST' | 'PUT';
+  /** API Gateway path template, e.g. `/vehicles/{deviceId}`. */
+  readonly path: string;
+  /** Unique across the API: names the implementation and the OpenAPI operation. */
+  readonly operationId: string;
+  readonly summary: string;
+  readonly roles: readonly ConsoleRole[];
+}
+
 export interface ApiFunctionSpec {
   readonly logicalId: string;
   readonly entry: string;
   readonly handlerExport: string;
   readonly memoryMb: number;
   readonly timeoutS: number;
-  /** Path prefixes it serves, e.g. `/vehicles`. */
-  readonly pathPrefixes: readonly string[];
+  /** The routes it serves: the CDK stack declares exactly these on the HTTP API, the local stack dispatches by them. */
+  readonly routes: readonly ApiRouteSpec[];
   readonly readsTables: readonly TableName[];
   readonly writesTables: readonly TableName[];
   readonly serviceName: string;
 }
+
+const everyone: readonly ConsoleRole[] = ['enforcement', 'supervisor', 'operator'];
 
 export const apiFunctions = {
   registryApi: {
@@ -393,7 +425,12 @@ export const apiFunctions = {
     handlerExport: 'handler',
     memoryMb: 512,
     timeoutS: 15,
-    pathPrefixes: ['/vehicles', '/vehicles:import'],
+    routes: [
+      { method: 'GET', path: '/vehicles', operationId: 'listVehicles', summary: 'Registered vehicles, by operator or plate, paged', roles: everyone },
+      { method: 'POST', path: '/vehicles/import', operationId: 'importVehicles', summary: 'Import a CSV or JSON file of vehicles, all or nothing', roles: [] },
+      { method: 'GET', path: '/vehicles/{deviceId}', operationId: 'getVehicle', summary: 'One registered vehicle', roles: everyone },
+      { method: 'PUT', path: '/vehicles/{deviceId}', operationId: 'putVehicle', summary: 'Create or replace a vehicle', roles: [] },
+    ],
     readsTables: ['vehicles'],
     writesTables: ['vehicles'],
     serviceName: 'registry-api',
@@ -404,10 +441,49 @@ export const apiFunctions = {
     handlerExport: 'handler',
     memoryMb: 512,
     timeoutS: 15,
-    pathPrefixes: ['/metrics'],
+    routes: [
+      { method: 'GET', path: '/metrics/green/current', operationId: 'currentGreenMetrics', summary: 'Latest hour, day and month green figures of the province or a city', roles: everyone },
+      { method: 'GET', path: '/metrics/green/history', operationId: 'greenMetricsHistory', summary: 'Green figures per hour, day or month over a range', roles: everyone },
+    ],
     readsTables: ['greenMetrics'],
     writesTables: [],
     serviceName: 'green-api',
+  },
+  overloadApi: {
+    logicalId: 'OverloadApiFunction',
+    entry: 'functions/handlers/overload-api.ts',
+    handlerExport: 'handler',
+    memoryMb: 512,
+    timeoutS: 15,
+    routes: [
+      { method: 'GET', path: '/overload/alerts', operationId: 'listOverloadAlerts', summary: 'Overload alerts by station, plate, status and time, newest first, paged', roles: ['enforcement'] },
+      { method: 'GET', path: '/overload/alerts/{alertId}', operationId: 'getOverloadAlert', summary: 'One overload alert with its evidence and acknowledgement', roles: ['enforcement'] },
+      { method: 'POST', path: '/overload/alerts/{alertId}/acknowledgement', operationId: 'acknowledgeOverloadAlert', summary: 'Acknowledge an alert: who, when, outcome', roles: ['enforcement'] },
+      { method: 'GET', path: '/overload/stations', operationId: 'listStations', summary: "WIM stations with their location and the day's 超限率", roles: everyone },
+      { method: 'GET', path: '/overload/stations/{stationId}/records', operationId: 'listStationRecords', summary: "A station's over-limit records over a time range, newest first, paged", roles: ['enforcement'] },
+      { method: 'GET', path: '/overload/stations/{stationId}/days/{localDate}', operationId: 'getStationDay', summary: 'A station-day: counters, 超限率 (also without the ≤ 10 % and ≤ 20 % bands), ≥ 80/90/100 t lists', roles: ['enforcement'] },
+      { method: 'GET', path: '/overload/offenders', operationId: 'listRepeatOffenders', summary: 'Plates alerted more than once over a range', roles: ['enforcement'] },
+    ],
+    readsTables: ['overloadAlerts', 'overLimitRecords', 'stationCounters', 'wimConfig'],
+    writesTables: ['overloadAlerts'],
+    serviceName: 'overload-api',
+  },
+  supervisionApi: {
+    logicalId: 'SupervisionApiFunction',
+    entry: 'functions/handlers/supervision-api.ts',
+    handlerExport: 'handler',
+    memoryMb: 512,
+    timeoutS: 15,
+    routes: [
+      { method: 'GET', path: '/supervision/violations', operationId: 'listViolations', summary: 'Violations by vehicle, operator, category, type and time, newest first, paged', roles: ['supervisor'] },
+      { method: 'GET', path: '/supervision/violations/{violationId}', operationId: 'getViolation', summary: 'One violation with its evidence', roles: ['supervisor'] },
+      { method: 'GET', path: '/supervision/positions', operationId: 'listLatestPositions', summary: "Every vehicle's latest position (the map), paged", roles: everyone },
+      { method: 'GET', path: '/supervision/vehicles/{deviceId}', operationId: 'getVehicleState', summary: "A vehicle's registry entry, latest position and driving state", roles: ['supervisor'] },
+      { method: 'GET', path: '/supervision/vehicles/{deviceId}/track', operationId: 'getVehicleTrack', summary: "A vehicle's positions over a time range, oldest first, paged", roles: ['supervisor'] },
+    ],
+    readsTables: ['violations', 'vehicleState', 'positions', 'vehicles'],
+    writesTables: [],
+    serviceName: 'supervision-api',
   },
 } as const satisfies Record<string, ApiFunctionSpec>;
 
@@ -434,6 +510,8 @@ export const commonEnv = {
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   /** Days a vehicle's positions and events are kept (≥ 6 months: 道路运输车辆动态监督管理办法). */
   positionRetentionDays: 'POSITION_RETENTION_DAYS',
+  /** API functions: the JWT claim that holds the caller's console roles (default `cognito:groups`). */
+  apiRolesClaim: 'API_ROLES_CLAIM',
 } as const;
 
 /** Local table name for a table spec; in the cloud CloudFormation names tables. */

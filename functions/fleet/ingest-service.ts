@@ -173,7 +173,7 @@ export async function ingestFleetBatch(
         ...(result ? { engine: result.state } : {}),
         ...(green ? { green } : {}),
         ...(isNewer
-          ? { lastReportMs: newest.tsMs, lastPosition: { lat: newest.lat, lon: newest.lon, speedKmh: newest.speedKmh, tsMs: newest.tsMs } }
+          ? { lastReportMs: newest.tsMs, lastPosition: { lat: newest.lat, lon: newest.lon, speedKmh: newest.speedKmh, headingDeg: newest.headingDeg, tsMs: newest.tsMs } }
           : {}),
       };
     }

@@ -26,7 +26,7 @@ export interface VehicleStateItem {
   readonly deviceId: string;
   readonly engine?: VehicleRuleState;
   readonly lastReportMs?: number;
-  readonly lastPosition?: { readonly lat: number; readonly lon: number; readonly speedKmh: number; readonly tsMs: number };
+  readonly lastPosition?: { readonly lat: number; readonly lon: number; readonly speedKmh: number; readonly headingDeg?: number; readonly tsMs: number };
   readonly connection?: ConnectionState;
   /** The vehicle's green-metrics accumulators (km, energy, fuel per hour and day), updated with the same write. */
   readonly green?: GreenVehicleState;

@@ -14,7 +14,7 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import { Aedes, type AedesOptions, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
+import { Aedes, type AedesOptions, type AuthenticateError, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { closeServer, listen } from './listen.ts';
 
 export interface BrokerOptions {
@@ -25,6 +25,11 @@ export interface BrokerOptions {
   readonly wsPort?: number;
   /** IoT policies to enforce per client; absent = everything allowed except the AWS IoT limits above. */
   readonly policies?: IotPolicies;
+  /**
+   * Checks a CONNECT's credentials (AWS IoT: the certificate, or a custom authorizer for the console). Returns why the
+   * client is refused, or undefined to accept it. Absent = every client is accepted.
+   */
+  readonly authenticate?: (clientId: string, username: string | undefined, password: string | undefined) => string | undefined;
   readonly log?: (line: string) => void;
 }
 
@@ -45,6 +50,11 @@ export interface LocalBroker {
   readonly wsPort?: number;
   /** Publishes as the broker itself (no client), e.g. for the IoT data-plane shim. */
   publish(topic: string, payload: Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  /**
+   * Serves MQTT over WebSocket on `server` at `path` (as AWS IoT serves `wss://<endpoint>/mqtt`), so a page and its
+   * live feed share one origin. Needs the `ws` package; returns false without it.
+   */
+  attachWebSocket(server: HttpServer, path: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -171,7 +181,25 @@ async function loadWs(): Promise<WsModule | undefined> {
 export async function startBroker(options: BrokerOptions = {}): Promise<LocalBroker> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => {});
-  const aedes = await Aedes.createBroker(iotAuthorizers(options.policies, log));
+  const authenticate = options.authenticate;
+  const aedes = await Aedes.createBroker({
+    ...iotAuthorizers(options.policies, log),
+    ...(authenticate
+      ? {
+          authenticate(client: Client, username: string | undefined, password: Buffer | undefined, callback: (error: AuthenticateError | null, success: boolean | null) => void) {
+            const denial = authenticate(client.id, username, password?.toString('utf8'));
+            if (!denial) {
+              callback(null, true);
+              return;
+            }
+            log(`refused connection of ${client.id}: ${denial}`);
+            // CONNACK 5 (not authorized), as AWS IoT answers a failed custom authorization.
+            callback(Object.assign(new Error(denial), { returnCode: 5 }) as AuthenticateError, false);
+          },
+        }
+      : {}),
+  });
+  const attachedWs: Array<() => Promise<void>> = [];
 
   // Track raw sockets: net.Server.close() waits for every socket, including ones that never sent CONNECT.
   const sockets = new Set<Socket>();
@@ -187,6 +215,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<LocalBro
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const socket of sockets) socket.destroy();
     await closeWs?.();
+    for (const close of attachedWs) await close();
     await closeServer(tcp);
   };
 
@@ -225,6 +254,24 @@ export async function startBroker(options: BrokerOptions = {}): Promise<LocalBro
             (error) => (error ? reject(error) : resolve()),
           );
         });
+      },
+      async attachWebSocket(server, path) {
+        const ws = await loadWs();
+        if (!ws) return false;
+        const wss = new ws.WebSocketServer({ noServer: true });
+        wss.on('connection', (socket, req) => aedes.handle(ws.createWebSocketStream(socket), req));
+        server.on('upgrade', (req, socket, head) => {
+          if ((req.url ?? '').split('?')[0] !== path) {
+            socket.destroy();
+            return;
+          }
+          wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req));
+        });
+        attachedWs.push(async () => {
+          for (const client of wss.clients) client.terminate();
+          await new Promise<void>((resolve) => wss.close(() => resolve()));
+        });
+        return true;
       },
       close: closeAll,
     };

@@ -8,8 +8,8 @@
  * ENFORCE_IOT_POLICIES (false), POLL_INTERVAL_MS (20), LOCAL_VERBOSE (false), LOCAL_STATIONS_FILE (the simulated
  * stations in devices/fixtures/stations.json; empty = load none).
  *
- * Stdout carries exactly one `ready …` line (scripts wait for it) and, with --with-simulator, one line per overload
- * alert; diagnostics go to stderr. Start-up problems print one line, no stack trace, and exit 1.
+ * Stdout carries exactly one `ready …` line (scripts wait for it), then the console's address (`console http://…/`)
+ * and, with --with-simulator, one line per overload alert; diagnostics go to stderr. Start-up problems print one line, no stack trace, and exit 1.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -233,8 +233,12 @@ async function main(): Promise<void> {
   process.stdout.write(
     `ready mqtt=${endpoints.mqttUrl} dynamodb=${endpoints.dynamodbUrl} http=${endpoints.iotDataUrl}${endpoints.wsUrl ? ` ws=${endpoints.wsUrl}` : ''} stage=${stack.stage}\n`,
   );
-
-  stderr(`registry API: ${endpoints.iotDataUrl}/api/vehicles (header: authorization: Bearer ${stack.devToken})`);
+  // The first thing a new user should open.
+  process.stdout.write(`console ${endpoints.consoleUrl}  (琼监控制台 — open it in a browser)\n`);
+  stderr(
+    `console API: ${endpoints.iotDataUrl}/api (OpenAPI: ${endpoints.iotDataUrl}/api/openapi.json; header: authorization: Bearer ${stack.devToken}` +
+      ` for an admin, ${stack.devToken}.enforcement | .supervisor | .operator for one role)`,
+  );
 
   if (withSimulator) {
     // One console client per role, so that each is allowed what it reads even when the cloud's policies are enforced.

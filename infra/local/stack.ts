@@ -25,6 +25,7 @@ import {
   type ApiFunctionSpec,
   apiFunctions,
   commonEnv,
+  type ConsoleRole,
   type FunctionName,
   functions,
   type ScheduledFunctionName,
@@ -36,9 +37,11 @@ import {
   topicRules,
 } from '../topology.ts';
 import { emulateLifecycleEvents } from './lifecycle.ts';
-import { mountRegistryApi } from './registry-routes.ts';
+import { devTokenClaims, mountApi } from './api-gateway.ts';
+import { mountConsoleSite } from './console-site.ts';
 import {
   type IotPolicies,
+  type IotPolicyDocumentLike,
   type LocalBroker,
   operatorClientPrefix,
   policiesFromDocuments,
@@ -46,6 +49,7 @@ import {
   supervisorClientPrefix,
   unionOf,
 } from './broker.ts';
+import { openApiDocument } from '../../functions/api/openapi.ts';
 import { createTables, startDynalite } from './dynamodb.ts';
 import { HttpRouter } from './http-router.ts';
 import { addHealthRoute, addIotDataRoutes } from './iot-data-shim.ts';
@@ -83,8 +87,10 @@ export interface LocalStackOptions {
   readonly functionOverrides?: Partial<Record<FunctionName, HandlerFactory>>;
   /** Handler factories for API functions (tests). */
   readonly apiOverrides?: Partial<Record<ApiFunctionName, HandlerFactory>>;
-  /** Bearer token for the local HTTP API. Default `local-dev-token`. */
+  /** Development token of the local HTTP API and console (`<token>` = admin, `<token>.<role>`). Default `local-dev-token`. */
   readonly devToken?: string;
+  /** Folder of the console's static site served at `/`; false = no site. Default infra/console/site. */
+  readonly consoleSiteDir?: string | false;
   /** Handler factories for scheduled functions (tests). */
   readonly scheduledOverrides?: Partial<Record<ScheduledFunctionName, HandlerFactory>>;
   /** Timer interval per scheduled function in ms; default its rate in the topology; 0 = never (call runScheduled). */
@@ -99,7 +105,16 @@ export interface LocalStackOptions {
 export interface LocalStack {
   readonly stage: string;
   readonly ports: { readonly mqtt: number; readonly dynamodb?: number; readonly http: number; readonly ws?: number };
-  readonly endpoints: { readonly mqttUrl: string; readonly wsUrl?: string; readonly dynamodbUrl: string; readonly iotDataUrl: string };
+  readonly endpoints: {
+    readonly mqttUrl: string;
+    readonly wsUrl?: string;
+    readonly dynamodbUrl: string;
+    readonly iotDataUrl: string;
+    /** The console (static site, `/config.json`, the API under `/api`). */
+    readonly consoleUrl: string;
+    /** MQTT over WebSocket on the HTTP port, for the console's live feed. */
+    readonly consoleMqttUrl: string;
+  };
   /** What tools and simulators need to reach the stack like a handler would: table/stream names, endpoints, region. */
   readonly env: Readonly<Record<string, string>>;
   /** The exact environment each function was built with. */
@@ -110,7 +125,7 @@ export interface LocalStack {
   readonly functions: Readonly<Record<FunctionName, LocalFunction>>;
   readonly scheduled: Readonly<Record<ScheduledFunctionName, LocalFunction>>;
   readonly api: Readonly<Record<ApiFunctionName, LocalFunction>>;
-  /** Bearer token the local HTTP API requires (`authorization: Bearer <devToken>`). */
+  /** Development token of the local HTTP API (`authorization: Bearer <devToken>` = admin, `<devToken>.<role>`). */
   readonly devToken: string;
   /** Runs a scheduled function now (tests, and `npm run stack` users who do not want to wait for the timer). */
   runScheduled(name: ScheduledFunctionName): Promise<unknown>;
@@ -177,19 +192,33 @@ function scheduledEvent(spec: ScheduledFunctionSpec): Record<string, unknown> {
   };
 }
 
-async function loadPolicies(): Promise<IotPolicies> {
+/** Client ids of the console's browsers (MQTT over WebSocket); the cloud's custom authorizer allows only these. */
+export const consoleClientPrefix = 'console-';
+
+async function loadPolicies(consoleRoleOf: ReadonlyMap<string, ConsoleRole>): Promise<IotPolicies> {
   // Imported only when asked for: the module pulls in aws-cdk-lib (~0.6 s). Identity ARN builder: the broker
   // matches resources without the `arn:…:iot:<region>:<account>:` prefix.
   const documents = await import('../constructs/iot-policies.ts');
   const identity = (resource: string): string => resource;
-  return policiesFromDocuments(
+  const enforcement = documents.enforcementClientPolicyDocument(identity);
+  const supervisor = documents.supervisorClientPolicyDocument(identity);
+  const operator = documents.operatorClientPolicyDocument(identity);
+  const byPrefix = policiesFromDocuments(
     unionOf(documents.stationPolicyDocument(identity), documents.vehicleTerminalPolicyDocument(identity)),
-    documents.enforcementClientPolicyDocument(identity),
+    enforcement,
     [
-      [supervisorClientPrefix, documents.supervisorClientPolicyDocument(identity)],
-      [operatorClientPrefix, documents.operatorClientPolicyDocument(identity)],
+      [supervisorClientPrefix, supervisor],
+      [operatorClientPrefix, operator],
     ],
   );
+  const consolePolicy: Record<ConsoleRole, IotPolicyDocumentLike> = { enforcement, supervisor, operator, admin: unionOf(enforcement, supervisor, operator) };
+  return {
+    policyFor(clientId) {
+      const role = consoleRoleOf.get(clientId);
+      if (clientId.startsWith(consoleClientPrefix)) return role ? consolePolicy[role] : { Statement: [] };
+      return byPrefix.policyFor(clientId);
+    },
+  };
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -237,12 +266,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
 
     // ── MQTT broker ───────────────────────────────────────────────────────────────────────────────────────────
-    const policies = options.enforcePolicies ? await loadPolicies() : undefined;
+    // Console clients (`console-…`) log in with a development token as their password, as the cloud's IoT custom
+    // authorizer takes the console's JWT; the token's role decides what they may subscribe to.
+    const devToken = options.devToken ?? 'local-dev-token';
+    const consoleRoleOf = new Map<string, ConsoleRole>();
+    const policies = options.enforcePolicies ? await loadPolicies(consoleRoleOf) : undefined;
     const broker = await startBroker({
       port: options.mqttPort ?? 1883,
       host,
       ...(options.wsPort === undefined ? {} : { wsPort: options.wsPort }),
       ...(policies ? { policies } : {}),
+      authenticate(clientId, _username, password) {
+        if (!clientId.startsWith(consoleClientPrefix)) return undefined;
+        const claims = password === undefined ? undefined : devTokenClaims(password, devToken);
+        if (!claims) return 'a console client must send a development token as its password';
+        consoleRoleOf.set(clientId, claims['cognito:groups']?.replace(/^\[|\]$/g, '') as ConsoleRole);
+        return undefined;
+      },
       log,
     });
     closers.push(broker.close);
@@ -279,6 +319,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(broker.wsPort === undefined ? {} : { wsUrl: `ws://${host}:${broker.wsPort}/mqtt` }),
       dynamodbUrl,
       iotDataUrl: `http://${host}:${httpPort}`,
+      consoleUrl: `http://${host}:${httpPort}/`,
+      consoleMqttUrl: `ws://${host}:${httpPort}/mqtt`,
     };
 
     // ── Functions and their event source mappings ─────────────────────────────────────────────────────────────
@@ -321,29 +363,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     }
 
-    // ── API functions behind the local HTTP port under /api (API Gateway with IAM auth in the cloud) ────────────
-    const devToken = options.devToken ?? 'local-dev-token';
+    // ── API functions behind the local HTTP port under /api (API Gateway HTTP API + JWT authorizer in the cloud) ─
     const api = {} as Record<ApiFunctionName, LocalFunction>;
     for (const [name, spec] of Object.entries(apiFunctions) as Array<[ApiFunctionName, ApiFunctionSpec]>) {
-      // Locally a bearer token stands in for the cloud's SigV4 (IAM) authorization.
-      const env = { ...localFunctionEnv(spec, { stage, dynamodbUrl, iotDataUrl: endpoints.iotDataUrl }, options.passThroughEnv ?? process.env), LOCAL_DEV_TOKEN: devToken };
+      const env = localFunctionEnv(spec, { stage, dynamodbUrl, iotDataUrl: endpoints.iotDataUrl }, options.passThroughEnv ?? process.env);
       const factory = options.apiOverrides?.[name] ?? (await loadHandlerFactory(repoRoot, spec.entry));
       const fn = new LocalFunction(factory(env), { functionName: localFunctionName(stage, spec), timeoutS: spec.timeoutS, memoryMb: spec.memoryMb });
       api[name] = fn;
     }
-    // One /api mount for all of them, dispatched by path prefix as API Gateway's resources would.
-    const apiRoutes = (Object.entries(apiFunctions) as Array<[ApiFunctionName, ApiFunctionSpec]>).flatMap(([name, spec]) =>
-      spec.pathPrefixes.map((prefix) => ({ prefix, fn: api[name] })),
-    );
-    mountRegistryApi(
-      router,
-      (event) => {
-        const route = apiRoutes.find(({ prefix }) => event.path === prefix || event.path.startsWith(`${prefix}/`));
-        if (!route) return { statusCode: 404, body: JSON.stringify({ error: { code: 'not_found', message: `no API route for ${event.path}` } }) };
-        return route.fn.invoke(event);
-      },
-      { stage, log },
-    );
+    mountApi(router, (name, event) => api[name].invoke(event), { devToken, log });
+
+    // ── The console: static site at /, its config, and MQTT over WebSocket at /mqtt on the same port ────────────
+    const consoleWs = await broker.attachWebSocket(http, '/mqtt');
+    if (options.consoleSiteDir !== false) {
+      mountConsoleSite(router, {
+        siteDir: options.consoleSiteDir ?? resolve(repoRoot, 'infra/console/site'),
+        config: (requestHost) => ({
+          apiBaseUrl: '/api',
+          ...(consoleWs ? { mqtt: { url: `ws://${requestHost ?? `${host}:${httpPort}`}/mqtt` } } : {}),
+          auth: { kind: 'dev-token', token: devToken },
+          stage,
+        }),
+        documents: { '/api/openapi.json': () => openApiDocument() },
+      });
+    }
 
     // ── AWS IoT lifecycle events, emulated: to the rules engine (presence rule) and to subscribers ───────────────
     const stopLifecycle = emulateLifecycleEvents(broker.aedes, (topic, payload) => {

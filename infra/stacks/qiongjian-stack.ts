@@ -8,10 +8,14 @@
  *
  *   vehicle terminal ──MQTT──▶ IoT Core ──2 rules (telemetry, presence)──▶ Kinesis ──ESM──▶ fleet-ingest Lambda
  *   EventBridge rate(5 min) ──▶ fleet-sweep Lambda                                     └─iot:Publish─▶ alerts/supervision/…
- *   admin (SigV4) ──▶ API Gateway REST API (AWS_IAM) ──proxy──▶ registry-api Lambda ──▶ Vehicles table
  *   EventBridge rate(5 min) ──▶ green-snapshot Lambda ──▶ GreenMetrics table, EMF metrics (dashboard)
  *                                                   └─iot:Publish + iot:RetainPublish─▶ metrics/green[/<city>] (retained)
- *   caller (SigV4) ──▶ API Gateway /metrics ──proxy──▶ green-api Lambda ──▶ GreenMetrics table
+ *
+ *   console (browser) ──static files──▶ S3 bucket [──▶ CloudFront] (index.html, vendor/mqtt.esm.js, config.json)
+ *        │ sign-in: OIDC authorization code + PKCE (Cognito user pool, or the authority's issuer)
+ *        ├─Bearer JWT─▶ API Gateway HTTP API (JWT authorizer, one route per topology route) ─▶ registry/green/
+ *        │                                                                   overload/supervision API Lambdas
+ *        └─MQTT over WSS ?token=JWT─▶ IoT Core custom authorizer (Lambda: same JWT) ─▶ its roles' alert/metric topics
  *
  * Every table, stream, topic rule and function comes from a loop over the topology (`tables`, `streams`,
  * `topicRules`, `functions`, `scheduledFunctions`, `apiFunctions`); tests/infra/topology-drift.test.ts checks it.
@@ -19,8 +23,10 @@
  * `Stack.formatArn`/`Aws.PARTITION`, the IoT data endpoint from a deploy-time lookup), so the same template deploys
  * to cn-north-1 / cn-northwest-1 and to global regions.
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import { Alarm, type CfnDashboard, ComparisonOperator, type IAlarm, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import {
@@ -31,16 +37,20 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { CfnPolicy } from 'aws-cdk-lib/aws-iot';
 import { type CfnStream, Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CONSOLE_MQTT_TOKEN_KEY } from '../../functions/api/console-mqtt-policy.ts';
+import { ConsoleHttpApi } from '../constructs/console-http-api.ts';
+import { CONSOLE_OIDC_SCOPES, ConsoleIdentity, type ExternalIssuerProps } from '../constructs/console-identity.ts';
+import { ConsoleMqttAuthorizer } from '../constructs/console-mqtt-authorizer.ts';
+import { type ConsoleHosting, ConsoleSite } from '../constructs/console-site.ts';
 import { QiongjianDashboard } from '../constructs/dashboard.ts';
 import { createHandlerFunction, type HandlerFunctionParts } from '../constructs/handler-function.ts';
-import { IamRestApi } from '../constructs/iam-rest-api.ts';
 import { IotDataEndpoint } from '../constructs/iot-data-endpoint.ts';
 import {
   enforcementClientPolicyDocument,
@@ -84,13 +94,24 @@ export const DEFAULT_DEAD_LETTER_RETENTION_DAYS = 30;
 /** 道路运输车辆动态监督管理办法: dynamic monitoring data is kept at least 6 months. */
 export const DEFAULT_POSITION_RETENTION_DAYS = 183;
 export const MIN_REGULATORY_POSITION_RETENTION_DAYS = 183;
-export const API_STAGE_NAME = 'v1';
-/** CloudFormation logical id of the REST API (also how cdk-nag names it in findings). */
-export const API_LOGICAL_ID = 'Api';
+/**
+ * CloudFormation logical id of the HTTP API. Not `Api`, the id of the REST API it replaces: CloudFormation cannot
+ * change a resource's type under one logical id, so the new API is created and the old one deleted.
+ */
+export const API_LOGICAL_ID = 'HttpApi';
 export const DEFAULT_API_THROTTLING_RATE_LIMIT = 50;
 export const DEFAULT_API_THROTTLING_BURST_LIMIT = 100;
 export const DEFAULT_ITERATOR_AGE_ALARM_MS = 60_000;
 export const METRICS_NAMESPACE = 'Qiongjian';
+/** Where a developer runs the console against the cloud API (CORS origin and sign-in callback). */
+export const CONSOLE_DEV_ORIGIN = 'http://localhost:3000';
+export const DEFAULT_CONSOLE_SITE_DIR = path.join(REPO_ROOT, 'infra/console/site');
+export const DEFAULT_MQTT_BROWSER_BUNDLE = path.join(REPO_ROOT, 'node_modules/mqtt/dist/mqtt.esm.js');
+
+/** `bucket` where CloudFront needs an ICP-filed domain (a concrete `cn-*` region), else `cloudfront`. */
+export function defaultConsoleHosting(region: string): ConsoleHosting {
+  return !Token.isUnresolved(region) && region.startsWith('cn-') ? 'bucket' : 'cloudfront';
+}
 
 /**
  * Topic prefixes whose messages are published RETAINED (`retain=true`): a function publishing under one of them gets
@@ -115,10 +136,31 @@ export interface QiongjianStackProps extends StackProps {
    */
   readonly positionRetentionDays?: number;
   /**
-   * Create API Gateway's account-level CloudWatch Logs role (`AWS::ApiGateway::Account`, one per account and region).
-   * Default true; set false if the account already has one that another stack manages.
+   * An OIDC issuer of the authority's whose JWTs the API and the live feed accept instead of a Cognito user pool
+   * created by the stack; needs `jwtAudience` (the console's client id there) and the two endpoints below.
    */
-  readonly apiGatewayCloudWatchRole?: boolean;
+  readonly jwtIssuer?: string;
+  readonly jwtAudience?: string;
+  /** The issuer's endpoints the console signs in with (authorization code + PKCE). Required with `jwtIssuer`. */
+  readonly oidcAuthorizationEndpoint?: string;
+  readonly oidcTokenEndpoint?: string;
+  /** The issuer's JWKS. Default `<jwtIssuer>/.well-known/jwks.json`. */
+  readonly jwtJwksUri?: string;
+  /** Claim holding the console roles (API_ROLES_CLAIM of the API functions). Default `cognito:groups`. */
+  readonly jwtRolesClaim?: string;
+  /** Cognito hosted-UI domain prefix. Default `<stack name>-console-<account id>`. */
+  readonly cognitoDomainPrefix?: string;
+  /** `cloudfront` or `bucket`; default `bucket` in a concrete `cn-*` region, else `cloudfront`. */
+  readonly consoleHosting?: ConsoleHosting;
+  /**
+   * The console's origin (`https://console.example.gov.cn`) when the authority serves the bucket itself: CORS origin
+   * and sign-in callback. With CloudFront the distribution's URL is used (and this one too, if given).
+   */
+  readonly consoleOrigin?: string;
+  /** Directory of the console's static files. Default infra/console/site. */
+  readonly consoleSiteDir?: string;
+  /** Path of the browser ESM build of mqtt.js. Default node_modules/mqtt/dist/mqtt.esm.js. */
+  readonly mqttBrowserBundle?: string;
   /** DynamoDB deletion protection on every table. Default false (tables are RETAINed on stack deletion anyway). */
   readonly deletionProtection?: boolean;
   /** Maximum Kinesis iterator age before the alarm fires. Default 60 000 ms. */
@@ -140,6 +182,20 @@ function attributeType(type: TopologyAttributeType): AttributeType {
   return type === 'S' ? AttributeType.STRING : AttributeType.NUMBER;
 }
 
+/** The authority's issuer from the props, or undefined for a Cognito user pool of the stack's. */
+function externalIssuer(props: QiongjianStackProps): ExternalIssuerProps | undefined {
+  if (!props.jwtIssuer) return undefined;
+  const missing = (['jwtAudience', 'oidcAuthorizationEndpoint', 'oidcTokenEndpoint'] as const).filter((key) => !props[key]);
+  if (missing.length > 0) throw new Error(`jwtIssuer needs ${missing.join(', ')} too`);
+  return {
+    issuer: props.jwtIssuer,
+    audience: props.jwtAudience as string,
+    authorizationEndpoint: props.oidcAuthorizationEndpoint as string,
+    tokenEndpoint: props.oidcTokenEndpoint as string,
+    ...(props.jwtJwksUri ? { jwksUri: props.jwtJwksUri } : {}),
+  };
+}
+
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${value}`);
   return value;
@@ -151,11 +207,13 @@ export class QiongjianStack extends Stack {
   readonly functions: Record<FunctionName, StreamFunction>;
   readonly scheduledFunctions: Record<ScheduledFunctionName, ScheduledFunction>;
   readonly apiFunctions: Record<ApiFunctionName, HandlerFunctionParts>;
-  /** The REST API in front of `apiFunctions`, IAM authorization on every method (none without API functions). */
-  readonly api: IamRestApi | undefined;
-  /** Per API function: a managed policy allowing every route (`<Name>Admin`) and one allowing GET only (`<Name>Reader`). */
-  readonly apiAdminPolicies: Record<ApiFunctionName, ManagedPolicy>;
-  readonly apiReaderPolicies: Record<ApiFunctionName, ManagedPolicy>;
+  /** The console's HTTP API: every topology route, JWT-authorized. */
+  readonly api: ConsoleHttpApi;
+  /** The JWT issuer (a Cognito user pool of the stack's, or the authority's provider). */
+  readonly consoleIdentity: ConsoleIdentity;
+  readonly consoleSite: ConsoleSite;
+  readonly consoleMqttAuthorizer: ConsoleMqttAuthorizer;
+  readonly consoleHosting: ConsoleHosting;
   readonly topicRules: Record<TopicRuleName, KinesisTopicRule>;
   readonly iotDataEndpoint: IotDataEndpoint;
   readonly stationPolicy: CfnPolicy;
@@ -174,7 +232,7 @@ export class QiongjianStack extends Stack {
   constructor(scope: Construct, id: string, props: QiongjianStackProps = {}) {
     super(scope, id, {
       description:
-        'Qiongjian (琼监) road-transport supervision: WIM overload enforcement and vehicle supervision (IoT Core → Kinesis → Lambda → DynamoDB, alerts over MQTT), IAM-authorized admin API',
+        'Qiongjian (琼监) road-transport supervision: WIM overload enforcement and vehicle supervision (IoT Core → Kinesis → Lambda → DynamoDB, alerts over MQTT), operator and enforcement console (JWT-authorized HTTP API, static site, live feed)',
       ...props,
     });
     const projectRoot = props.projectRoot ?? REPO_ROOT;
@@ -265,26 +323,92 @@ export class QiongjianStack extends Stack {
       this.scheduledFunctions[name] = fn;
     }
 
-    // ── REST API (IAM-authorized) in front of the API functions ─────────────────────────────────────────────────
+    // ── Console: site, identity, HTTP API, live feed ───────────────────────────────────────────────────────────
+    this.consoleHosting = props.consoleHosting ?? defaultConsoleHosting(this.region);
+    this.consoleSite = new ConsoleSite(this, 'ConsoleSite', {
+      hosting: this.consoleHosting,
+      siteDir: props.consoleSiteDir ?? DEFAULT_CONSOLE_SITE_DIR,
+      mqttBrowserBundle: readFileSync(props.mqttBrowserBundle ?? DEFAULT_MQTT_BROWSER_BUNDLE, 'utf8'),
+    });
+    const consoleOrigins = [
+      ...(this.consoleSite.cloudFrontUrl ? [this.consoleSite.cloudFrontUrl] : []),
+      ...(props.consoleOrigin ? [props.consoleOrigin.replace(/\/$/, '')] : []),
+    ];
+    if (consoleOrigins.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'qiongjian:consoleOrigin',
+        `consoleHosting=${this.consoleHosting} without consoleOrigin: only ${CONSOLE_DEV_ORIGIN} may sign in and call the API until the console's own origin is given (-c consoleOrigin=https://…).`,
+      );
+    }
+    const allowedOrigins = [...consoleOrigins, CONSOLE_DEV_ORIGIN];
+    this.consoleIdentity = new ConsoleIdentity(this, 'ConsoleIdentity', {
+      external: externalIssuer(props),
+      cognitoDomainPrefix: props.cognitoDomainPrefix ?? ConsoleIdentity.defaultDomainPrefix(this.stackName),
+      callbackUrls: allowedOrigins.map((origin) => `${origin}/`),
+    });
+    if (!props.jwtIssuer && !Token.isUnresolved(this.region) && this.region.startsWith('cn-')) {
+      Annotations.of(this).addWarningV2(
+        'qiongjian:cognitoInChina',
+        `No jwtIssuer in ${this.region}: the stack creates a Cognito user pool, which not every China region offers; pass the authority's OIDC issuer (-c jwtIssuer=… -c jwtAudience=…), see docs/deploy.md.`,
+      );
+    }
+    this.api = new ConsoleHttpApi(this, 'Api', {
+      logicalId: API_LOGICAL_ID,
+      description: 'Qiongjian (琼监) console API: every route requires a JWT of the console issuer',
+      jwtIssuer: this.consoleIdentity.issuer,
+      jwtAudience: [this.consoleIdentity.audience],
+      allowedOrigins,
+      throttlingRateLimit: DEFAULT_API_THROTTLING_RATE_LIMIT,
+      throttlingBurstLimit: DEFAULT_API_THROTTLING_BURST_LIMIT,
+    });
+    Validations.of(this.api.stage).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'No WAF web ACL: every route requires a valid JWT of the console issuer and the stage is throttled (50 rps, burst 100). WAF cannot be associated with HTTP APIs; put the API behind CloudFront with a web ACL if the threat model changes.',
+    });
+
     this.apiFunctions = {} as Record<ApiFunctionName, HandlerFunctionParts>;
-    this.apiAdminPolicies = {} as Record<ApiFunctionName, ManagedPolicy>;
-    this.apiReaderPolicies = {} as Record<ApiFunctionName, ManagedPolicy>;
-    const apiSpecs = entriesOf<ApiFunctionName, ApiFunctionSpec>(apiFunctions);
-    // A REST API without methods cannot be deployed: no API functions, no API.
-    this.api = apiSpecs.length === 0 ? undefined : this.createApi(props.apiGatewayCloudWatchRole ?? true);
-    for (const [name, spec] of apiSpecs) {
-      const api = this.api as IamRestApi;
+    for (const [name, spec] of entriesOf<ApiFunctionName, ApiFunctionSpec>(apiFunctions)) {
       const fn = new Construct(this, spec.logicalId);
       const parts = createHandlerFunction(fn, {
         spec,
         projectRoot,
-        environment: { ...sharedEnv, POWERTOOLS_SERVICE_NAME: spec.serviceName },
+        environment: {
+          ...sharedEnv,
+          POWERTOOLS_SERVICE_NAME: spec.serviceName,
+          ...(props.jwtRolesClaim ? { [commonEnv.apiRolesClaim]: props.jwtRolesClaim } : {}),
+        },
       });
       this.grantFromSpec(parts, spec, iotArn);
-      for (const prefix of spec.pathPrefixes) api.addPrefix(prefix, parts.function);
+      for (const route of spec.routes) this.api.addRoute(route, parts.function);
       this.apiFunctions[name] = parts;
-      this.createApiPolicies(api, name, spec);
     }
+
+    this.consoleMqttAuthorizer = new ConsoleMqttAuthorizer(this, 'ConsoleMqttAuthorizer', {
+      projectRoot,
+      issuer: this.consoleIdentity.issuer,
+      audience: this.consoleIdentity.audience,
+      jwksUri: this.consoleIdentity.jwksUri,
+      rolesClaim: props.jwtRolesClaim,
+      environment: { POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE },
+    });
+    this.consoleSite.deploy({
+      apiBaseUrl: this.api.url,
+      mqtt: {
+        url: `wss://${this.iotDataEndpoint.address}/mqtt?x-amz-customauthorizer-name=${this.consoleMqttAuthorizer.authorizerName}`,
+        tokenQueryParam: CONSOLE_MQTT_TOKEN_KEY,
+      },
+      auth: {
+        kind: 'oidc',
+        authorizationEndpoint: this.consoleIdentity.authorizationEndpoint,
+        tokenEndpoint: this.consoleIdentity.tokenEndpoint,
+        ...(this.consoleIdentity.logoutEndpoint ? { logoutEndpoint: this.consoleIdentity.logoutEndpoint } : {}),
+        clientId: this.consoleIdentity.audience,
+        scopes: [...CONSOLE_OIDC_SCOPES],
+      },
+      stage: this.stackName,
+      region: Aws.REGION,
+    });
 
     // ── IoT policies for devices and clients ────────────────────────────────────────────────────────────────────
     this.stationPolicy = new CfnPolicy(this, 'WimStationPolicy', {
@@ -337,15 +461,21 @@ export class QiongjianStack extends Stack {
     for (const fn of Object.values(this.scheduledFunctions)) {
       new CfnOutput(this, `${fn.node.id}ScheduleDeadLetterQueueUrl`, { value: fn.deadLetterQueue.queueUrl });
     }
-    if (this.api) {
-      new CfnOutput(this, 'ApiUrl', {
-        description: 'Base URL of the IAM-authorized REST API (sign requests with SigV4, service execute-api)',
-        value: this.api.url,
-      });
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the console HTTP API (send Authorization: Bearer <JWT of the console issuer>)',
+      value: this.api.url,
+    });
+    new CfnOutput(this, 'ConsoleUrl', {
+      description: this.consoleSite.cloudFrontUrl ? 'The console (CloudFront)' : 'The console origin(s) allowed to sign in (bucket hosting: serve ConsoleBucketName yourself)',
+      value: this.consoleSite.cloudFrontUrl ?? (consoleOrigins.join(' ') || CONSOLE_DEV_ORIGIN),
+    });
+    new CfnOutput(this, 'ConsoleBucketName', { value: this.consoleSite.bucket.bucketName });
+    new CfnOutput(this, 'ConsoleJwtIssuer', { value: this.consoleIdentity.issuer });
+    new CfnOutput(this, 'ConsoleClientId', { value: this.consoleIdentity.audience });
+    if (this.consoleIdentity.userPool) {
+      new CfnOutput(this, 'ConsoleUserPoolId', { value: this.consoleIdentity.userPool.userPoolId });
     }
-    for (const policy of [...Object.values(this.apiAdminPolicies), ...Object.values(this.apiReaderPolicies)]) {
-      new CfnOutput(this, `${policy.node.id}Arn`, { value: policy.managedPolicyArn });
-    }
+    new CfnOutput(this, 'ConsoleMqttAuthorizerName', { value: this.consoleMqttAuthorizer.authorizerName });
     new CfnOutput(this, 'IotDataEndpointUrl', { value: this.iotDataEndpoint.url });
     new CfnOutput(this, 'WimStationPolicyName', { value: this.stationPolicy.ref });
     new CfnOutput(this, 'EnforcementClientPolicyName', { value: this.enforcementClientPolicy.ref });
@@ -357,79 +487,6 @@ export class QiongjianStack extends Stack {
       value: this.dashboard.dashboard.dashboardName,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
-  }
-
-  /**
-   * `<Name>Admin` (every method on every prefix of the function) and `<Name>Reader` (GET only), as customer managed
-   * policies operators attach to their own roles/groups; e.g. registryApi → `<stack>-RegistryAdmin-<region>`.
-   */
-  private createApiPolicies(api: IamRestApi, name: ApiFunctionName, spec: ApiFunctionSpec): void {
-    const base = pascalCase(name).replace(/Api$/, '');
-    const policy = (kind: 'Admin' | 'Reader', httpMethod: string, what: string) => {
-      const resources = spec.pathPrefixes.flatMap((prefix) => api.invokeArns(prefix, httpMethod));
-      const managed = new ManagedPolicy(this, `${base}${kind}Policy`, {
-        // IAM names are global to the account: the region keeps two regional deployments of one stack apart.
-        managedPolicyName: `${this.stackName}-${base}${kind}-${Aws.REGION}`,
-        description: `${what} of the ${spec.serviceName} API (${spec.pathPrefixes.join(', ')}) on stage ${API_STAGE_NAME}`,
-        statements: [new PolicyStatement({ actions: ['execute-api:Invoke'], resources })],
-      });
-      for (const prefix of spec.pathPrefixes) {
-        Validations.of(managed).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${API_LOGICAL_ID}>/${API_STAGE_NAME}/${httpMethod}${prefix}/*]`,
-          reason: `Everything below ${prefix} is one resource of the ${spec.serviceName} function (ids in the path are data); ${kind === 'Admin' ? 'the admin policy allows any method there' : 'GET only'}.`,
-        });
-        if (httpMethod === '*') {
-          Validations.of(managed).acknowledge({
-            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${API_LOGICAL_ID}>/${API_STAGE_NAME}/*${prefix}]`,
-            reason: `Any HTTP method on ${prefix}: the function answers 405 itself for methods it does not serve; administrators may call all of them.`,
-          });
-        }
-      }
-      return managed;
-    };
-    this.apiAdminPolicies[name] = policy('Admin', '*', 'Every route');
-    this.apiReaderPolicies[name] = policy('Reader', 'GET', 'Read-only (GET) routes');
-  }
-
-  private createApi(cloudWatchRole: boolean): IamRestApi {
-    const restApi = new IamRestApi(this, 'Api', {
-      logicalId: API_LOGICAL_ID,
-      description: 'Qiongjian (琼监) administration API: every method requires SigV4 (AWS_IAM authorization)',
-      stageName: API_STAGE_NAME,
-      throttlingRateLimit: DEFAULT_API_THROTTLING_RATE_LIMIT,
-      throttlingBurstLimit: DEFAULT_API_THROTTLING_BURST_LIMIT,
-      cloudWatchRole,
-    });
-    this.acknowledgeApiFindings(restApi);
-    return restApi;
-  }
-
-  /** cdk-nag findings on the REST API that are accepted, each with its reason. */
-  private acknowledgeApiFindings(restApi: IamRestApi): void {
-    const api = restApi.api;
-    Validations.of(api).acknowledge({
-      id: 'AwsSolutions-APIG2',
-      reason:
-        'A request validator checks the declared request parameters of every method; bodies are validated by the function against the same zod schemas (vehicle v1, CSV import) the local stack uses, answering 400 with details. A second JSON-Schema copy in API Gateway would drift, and cannot express the CSV import.',
-    });
-    Validations.of(api).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'Low-volume administration API: every request must be SigV4-signed (AWS_IAM) and the stage is throttled (50 rps, burst 100). AWS WAF regional web ACLs exist in cn-north-1/cn-northwest-1 and can be associated with the stage later without changing the API, but a web ACL is a fixed monthly cost per ACL plus rules that would guard a handful of authenticated callers.',
-    });
-    Validations.of(api).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason:
-        'Authorization is AWS_IAM (SigV4) on every method, which satisfies APIG4. Cognito user-pool authorizers are not offered by API Gateway in the China regions, and the callers are administrators with IAM roles.',
-    });
-    const cloudWatchRole = api.node.tryFindChild('CloudWatchRole');
-    if (cloudWatchRole) {
-      Validations.of(cloudWatchRole).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason:
-          'The account-level role API Gateway itself assumes to write execution/access logs; AWS documents this managed policy for it, and the log groups it writes to (API-Gateway-Execution-Logs_<api>/<stage>) are created by the service, so no narrower resource list exists.',
-      });
-    }
   }
 
   private createTable(spec: TableSpec, deletionProtection: boolean): Table {
@@ -583,17 +640,25 @@ export class QiongjianStack extends Stack {
     for (const [name, fn] of entriesOf(this.apiFunctions)) {
       add(errorsAlarm(apiFunctions[name].logicalId, fn, 'the caller got a 502 from API Gateway.'));
     }
-    if (this.api) {
-      add(
-        new Alarm(this, 'ApiServerErrorsAlarm', {
-          alarmDescription: 'The REST API answered 5XX (function errors or internal errors answered as 500).',
-          metric: this.api.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
-          threshold: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
-      );
-    }
+    add(
+      new Alarm(this, 'ApiServerErrorsAlarm', {
+        alarmDescription: 'The console HTTP API answered 5xx (function errors, timeouts, or internal errors answered as 500).',
+        metric: this.api.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    add(
+      new Alarm(this, 'ConsoleMqttAuthorizerErrorsAlarm', {
+        alarmDescription: 'The console MQTT authorizer failed (consoles cannot open the live feed).',
+        metric: this.consoleMqttAuthorizer.fn.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
   }
 }

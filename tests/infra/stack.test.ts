@@ -1,7 +1,8 @@
 /**
  * Template tests of the Qiongjian CDK stack (esbuild skipped). What the stack must guarantee beyond "it follows the
  * topology" (that part is tests/infra/topology-drift.test.ts): partition-agnostic ARNs, least privilege, IoT device
- * policies, dead-letter plumbing, the schedule, the IAM-authorized REST API, alarms and the cdk-nag gate.
+ * policies, dead-letter plumbing, the schedule, the console (JWT-authorized HTTP API, user pool, static site, IoT custom
+ * authorizer), alarms and the cdk-nag gate.
  */
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -25,8 +26,9 @@ import {
   THING_NAME,
   vehicleTerminalPolicyDocument,
 } from '../../infra/constructs/iot-policies.ts';
+import { consoleMqttAuthorizerSpec } from '../../infra/constructs/console-mqtt-authorizer.ts';
 import { REPO_ROOT, RETAINED_TOPIC_PREFIXES } from '../../infra/stacks/qiongjian-stack.ts';
-import { apiFunctions, functions, scheduledFunctions, streams, tables, topicRules, topics } from '../../infra/topology.ts';
+import { apiFunctions, consoleRoles, functions, scheduledFunctions, streams, tables, topicRules, topics } from '../../infra/topology.ts';
 import {
   asArray,
   build,
@@ -427,200 +429,301 @@ describe('scheduled functions (EventBridge rule)', () => {
   });
 });
 
-describe('REST API (IAM-authorized) in front of the API functions', () => {
-  const registry = apiFunctions.registryApi;
-  const methods = () => Object.values(resourcesOfType(built.template, 'AWS::ApiGateway::Method'));
+describe('HTTP API (JWT-authorized) in front of the API functions', () => {
+  const allRoutes = Object.values(apiFunctions).flatMap((f) => f.routes.map((r) => ({ ...r, logicalId: f.logicalId })));
+  const routes = () => Object.values(resourcesOfType(built.template, 'AWS::ApiGatewayV2::Route'));
+  const integrations = () => resourcesOfType(built.template, 'AWS::ApiGatewayV2::Integration');
 
-  /** Full path of every AWS::ApiGateway::Resource, from its parent chain. */
-  function resourcePaths(): Map<string, string> {
-    const all = resourcesOfType(built.template, 'AWS::ApiGateway::Resource');
-    const pathOf = (id: string): string => {
-      const r = all[id];
-      if (!r) throw new Error(`no resource ${id}`);
-      const parent = r.Properties.ParentId as { Ref?: string; 'Fn::GetAtt'?: string[] };
-      const base = parent.Ref ? pathOf(parent.Ref) : '';
-      return `${base}/${r.Properties.PathPart as string}`;
-    };
-    return new Map(Object.keys(all).map((id) => [id, pathOf(id)]));
-  }
-
-  it('is a REGIONAL REST API (edge-optimized endpoints do not exist in the China regions)', () => {
-    const [id, api] = only('AWS::ApiGateway::RestApi');
-    expect(id).toBe('Api');
-    expect(api.Properties.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
-    expect(resourcesOfType(built.template, 'AWS::ApiGatewayV2::Api')).toEqual({});
+  it('is one HTTP API (the REST API is gone), logical id HttpApi, CORS for the console and local development only', () => {
+    const [id, api] = only('AWS::ApiGatewayV2::Api');
+    expect(id).toBe('HttpApi');
+    expect(api.Properties.ProtocolType).toBe('HTTP');
+    expect(resourcesOfType(built.template, 'AWS::ApiGateway::RestApi')).toEqual({});
+    expect(resourcesOfType(built.template, 'AWS::ApiGateway::Account')).toEqual({});
+    expect(resourcesOfType(built.template, 'AWS::IAM::ManagedPolicy')).toEqual({});
+    const cors = api.Properties.CorsConfiguration as Record<string, Json>;
+    expect(cors.AllowOrigins).toEqual([{ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^ConsoleSiteDistribution/), 'DomainName'] }]] }, 'http://localhost:3000']);
+    expect(cors.AllowHeaders).toEqual(['authorization', 'content-type']);
   });
 
-  it('uses AWS_IAM authorization on every method', () => {
-    expect(methods().length).toBeGreaterThan(0);
-    for (const m of methods()) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
-    expect(resourcesOfType(built.template, 'AWS::ApiGateway::Authorizer')).toEqual({});
-  });
-
-  it('routes each path prefix and a {proxy+} below it, ANY method, to the function (Lambda proxy)', () => {
-    const paths = [...resourcePaths().entries()];
-    for (const prefix of registry.pathPrefixes) {
-      for (const path of [prefix, `${prefix}/{proxy+}`]) {
-        const ids = paths.filter(([, p]) => p === path).map(([id]) => id);
-        expect(ids, path).toHaveLength(1);
-        const onIt = methods().filter((m) => refersTo(m.Properties.ResourceId, ids[0] as string));
-        expect(onIt, path).toHaveLength(1);
-        expect(onIt[0]?.Properties).toMatchObject({
-          HttpMethod: 'ANY',
-          Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
-          RequestValidatorId: { Ref: expect.stringMatching(/^ApiParameterValidator/) },
-        });
-        expect(JSON.stringify(onIt[0]?.Properties.Integration)).toContain(`"Fn::GetAtt":["${registry.logicalId}","Arn"]`);
-        if (path.endsWith('{proxy+}')) {
-          expect(onIt[0]?.Properties.RequestParameters).toEqual({ 'method.request.path.proxy': true });
-        }
-      }
-    }
-    // Nothing on the root, nothing besides the prefixes (of every API function).
-    const allPrefixes = Object.values(apiFunctions).flatMap((f) => f.pathPrefixes as readonly string[]);
-    expect(methods()).toHaveLength(2 * allPrefixes.length);
-  });
-
-  it('validates request parameters (bodies are validated by the function)', () => {
-    built.template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
-      RestApiId: { Ref: 'Api' },
-      ValidateRequestParameters: true,
-      ValidateRequestBody: false,
+  it('declares exactly one route per topology route, key `METHOD path`, each behind the JWT authorizer', () => {
+    const [authorizerId, authorizer] = only('AWS::ApiGatewayV2::Authorizer');
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'JWT',
+      ApiId: { Ref: 'HttpApi' },
+      IdentitySource: ['$request.header.Authorization'],
     });
+    expect(routes().map((r) => r.Properties.RouteKey).sort()).toEqual(allRoutes.map((r) => `${r.method} ${r.path}`).sort());
+    for (const r of routes()) {
+      expect(r.Properties, String(r.Properties.RouteKey)).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId }, ApiId: { Ref: 'HttpApi' } });
+    }
   });
 
-  it('lets API Gateway invoke the function only from this API’s stage', () => {
+  it.each(allRoutes.map((r) => [`${r.method} ${r.path}`, r.logicalId] as const))('%s → Lambda proxy (payload 2.0) to %s', (routeKey, logicalId) => {
+    const route = routes().find((r) => r.Properties.RouteKey === routeKey) as CfnResource;
+    const target = (route.Properties.Target as { 'Fn::Join': [string, Json[]] })['Fn::Join'][1];
+    const integrationId = (target[1] as { Ref: string }).Ref;
+    const integration = integrations()[integrationId] as CfnResource;
+    expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+    expect(integration.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+  });
+
+  it('lets API Gateway invoke each function only from this API, on its own routes', () => {
     const permissions = Object.values(resourcesOfType(built.template, 'AWS::Lambda::Permission')).filter(
-      (p) => p.Properties.Principal === 'apigateway.amazonaws.com' && refersTo(p.Properties.FunctionName, registry.logicalId),
+      (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
     );
-    expect(permissions).toHaveLength(2 * registry.pathPrefixes.length); // no test-invoke permissions
-    const allPrefixes = Object.values(apiFunctions).flatMap((f) => f.pathPrefixes as readonly string[]);
-    expect(
-      Object.values(resourcesOfType(built.template, 'AWS::Lambda::Permission')).filter(
-        (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
-      ),
-    ).toHaveLength(2 * allPrefixes.length);
+    expect(permissions).toHaveLength(allRoutes.length);
     for (const p of permissions) {
-      expect(p.Properties.FunctionName).toEqual({ 'Fn::GetAtt': [registry.logicalId, 'Arn'] });
       const arn = JSON.stringify(p.Properties.SourceArn);
       expect(arn).toContain('{"Ref":"AWS::Partition"},":execute-api:"');
-      expect(arn).toContain('{"Ref":"Api"}');
-      expect(arn).toContain('{"Ref":"ApiDeploymentStagev1');
+      expect(arn).toContain('{"Ref":"HttpApi"}');
     }
   });
 
-  it('throttles the stage (50 rps, burst 100), logs access as JSON with the caller’s IAM ARN, ERROR execution logs, X-Ray', () => {
-    const [, stage] = only('AWS::ApiGateway::Stage');
-    expect(stage.Properties).toMatchObject({ StageName: 'v1', TracingEnabled: true });
-    expect(stage.Properties.MethodSettings).toEqual([
-      {
-        HttpMethod: '*',
-        ResourcePath: '/*',
-        LoggingLevel: 'ERROR',
-        DataTraceEnabled: false,
-        ThrottlingRateLimit: 50,
-        ThrottlingBurstLimit: 100,
-      },
-    ]);
-    const access = stage.Properties.AccessLogSetting as { DestinationArn: { 'Fn::GetAtt': string[] }; Format: string };
+  it('uses the Cognito user pool as issuer (partition-agnostic URL) and the console client as audience', () => {
+    const [, authorizer] = only('AWS::ApiGatewayV2::Authorizer');
+    const jwt = authorizer.Properties.JwtConfiguration as { Issuer: Json; Audience: Json[] };
+    const issuer = JSON.stringify(jwt.Issuer);
+    expect(issuer).toContain('https://cognito-idp.');
+    expect(issuer).toContain('{"Ref":"AWS::URLSuffix"}');
+    expect(issuer).not.toContain('amazonaws.com');
+    const [clientId] = only('AWS::Cognito::UserPoolClient');
+    expect(jwt.Audience).toEqual([{ Ref: clientId }]);
+  });
+
+  it('$default stage: auto-deploy, throttled (50 rps, burst 100), JSON access log with the caller’s sub, one year', () => {
+    const [, stage] = only('AWS::ApiGatewayV2::Stage');
+    expect(stage.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    const access = stage.Properties.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': string[] }; Format: string };
     const logGroup = resource(built.template, access.DestinationArn['Fn::GetAtt'][0] as string, 'AWS::Logs::LogGroup');
     expect(logGroup.Properties.RetentionInDays).toBe(365);
     expect(logGroup.DeletionPolicy).toBe('Retain');
-    const format = JSON.parse(access.Format) as Record<string, string>;
-    expect(format).toMatchObject({ userArn: '$context.identity.userArn', status: '$context.status', requestId: '$context.requestId' });
-  });
-
-  it('creates the account-level logging role by default, and not when told so', () => {
-    expect(Object.keys(resourcesOfType(built.template, 'AWS::ApiGateway::Account'))).toHaveLength(1);
-    const { template } = synth({ context: { apiGatewayCloudWatchRole: 'false' } });
-    expect(resourcesOfType(template, 'AWS::ApiGateway::Account')).toEqual({});
+    expect(JSON.parse(access.Format)).toMatchObject({ requestId: '$context.requestId', sub: '$context.authorizer.claims.sub', routeKey: '$context.routeKey', status: '$context.status' });
   });
 
   it('gives the registry function exactly the Vehicles table, no IoT publish', () => {
+    const registry = apiFunctions.registryApi;
     const statements = statementsOfRole(built.template, roleOfFunction(registry.logicalId));
-    const tablesTouched = new Set(
-      statements.flatMap((s) => [...JSON.stringify(s.Resource).matchAll(/"Fn::GetAtt":\["(\w+)","Arn"\]/g)].map((m) => m[1])),
-    );
-    tablesTouched.delete(undefined);
-    expect([...tablesTouched].filter((t) => !/LogGroup/.test(t as string))).toEqual(['Vehicles']);
+    expect(tablesOf(statements)).toEqual(['Vehicles']);
     expect(statements.some((s) => asArray(s.Action as string | string[]).includes('iot:Publish'))).toBe(false);
     expect(envOf(registry.logicalId)).toMatchObject({ VEHICLES_TABLE: { Ref: 'Vehicles' }, POWERTOOLS_SERVICE_NAME: registry.serviceName });
+    expect(envOf(registry.logicalId).API_ROLES_CLAIM).toBeUndefined(); // cognito:groups, the router's default
   });
 
-  const policyStatements = (logicalIdPrefix: string) => {
-    const [, policy] = only('AWS::IAM::ManagedPolicy', (p) =>
-      JSON.stringify(p.Properties.ManagedPolicyName).includes(logicalIdPrefix),
-    );
-    return {
-      name: policy.Properties.ManagedPolicyName,
-      statements: (policy.Properties.PolicyDocument as { Statement: Array<Record<string, Json>> }).Statement,
-    };
-  };
-  const resourceSuffixes = (statement: Record<string, Json> | undefined) =>
-    asArray(statement?.Resource as Json).map((r) => {
-      const parts = (r as { 'Fn::Join': [string, Json[]] })['Fn::Join'][1];
-      expect(parts.slice(0, 8)).toEqual([
-        'arn:',
-        { Ref: 'AWS::Partition' },
-        ':execute-api:',
-        { Ref: 'AWS::Region' },
-        ':',
-        { Ref: 'AWS::AccountId' },
-        ':',
-        { Ref: 'Api' },
-      ]);
-      return parts.slice(8).join('');
-    });
-
-  it('RegistryAdmin: a managed policy allowing execute-api:Invoke on the registry routes, any method, nothing else', () => {
-    const { name, statements } = policyStatements('RegistryAdmin');
-    expect(name).toEqual({ 'Fn::Join': ['', ['Qiongjian-RegistryAdmin-', { Ref: 'AWS::Region' }]] });
-    expect(statements).toHaveLength(1);
-    expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
-    expect(resourceSuffixes(statements[0]).sort()).toEqual(
-      registry.pathPrefixes.flatMap((p) => [`/v1/*${p}`, `/v1/*${p}/*`]).sort(),
-    );
+  it.each([
+    ['overloadApi', apiFunctions.overloadApi],
+    ['supervisionApi', apiFunctions.supervisionApi],
+  ] as const)('%s: least privilege, exactly its tables (GSIs included), writes only where declared, no IoT', (_name, spec) => {
+    const statements = statementsOfRole(built.template, roleOfFunction(spec.logicalId));
+    const declared = [...new Set<string>([...spec.readsTables, ...spec.writesTables])].map((t) => tables[t as keyof typeof tables].logicalId);
+    expect(tablesOf(statements)).toEqual(declared.sort());
+    for (const t of declared) {
+      const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${t}","Arn"`));
+      const actions = onTable.flatMap((s) => asArray(s.Action as string | string[]));
+      expect(actions, t).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+      const writes = (spec.writesTables as readonly string[]).some((w) => tables[w as keyof typeof tables].logicalId === t);
+      expect(actions.includes('dynamodb:PutItem'), `${t} write`).toBe(writes);
+      if (tables[Object.keys(tables).find((k) => tables[k as keyof typeof tables].logicalId === t) as keyof typeof tables].globalIndexes.length > 0) {
+        expect(JSON.stringify(onTable.map((s) => s.Resource)), `${t} GSIs`).toContain('/index/*');
+      }
+    }
+    expect(statements.some((s) => asArray(s.Action as string | string[]).some((a) => a.startsWith('iot:')))).toBe(false);
   });
 
-  it('RegistryReader: the same routes, GET only', () => {
-    const { name, statements } = policyStatements('RegistryReader');
-    expect(name).toEqual({ 'Fn::Join': ['', ['Qiongjian-RegistryReader-', { Ref: 'AWS::Region' }]] });
-    expect(statements).toHaveLength(1);
-    expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
-    expect(resourceSuffixes(statements[0]).sort()).toEqual(
-      registry.pathPrefixes.flatMap((p) => [`/v1/GET${p}`, `/v1/GET${p}/*`]).sort(),
-    );
+  it('passes jwtRolesClaim to the API functions and the MQTT authorizer as API_ROLES_CLAIM', () => {
+    const { template } = synth({ context: { jwtRolesClaim: 'roles' } });
+    const env = (id: string) => (resource(template, id, 'AWS::Lambda::Function').Properties.Environment as { Variables: Record<string, Json> }).Variables;
+    for (const f of [...Object.values(apiFunctions), consoleMqttAuthorizerSpec]) expect(env(f.logicalId).API_ROLES_CLAIM, f.logicalId).toBe('roles');
   });
 
-  it('outputs the URL, built from tokens (amazonaws.com.cn in China comes from AWS::URLSuffix)', () => {
+  it('outputs the URL API Gateway reports (amazonaws.com.cn in China), no literal domain', () => {
     const outputs = built.template.toJSON().Outputs as Record<string, { Value: Json }>;
-    const url = JSON.stringify(outputs.ApiUrl?.Value);
-    expect(url).toContain('{"Ref":"AWS::URLSuffix"}');
-    expect(url).toContain('.execute-api.');
-    expect(url).not.toContain('amazonaws.com');
+    expect(outputs.ApiUrl?.Value).toEqual({ 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] });
   });
 
-  it('rejects path prefixes API Gateway cannot route', async () => {
-    const { IamRestApi } = await import('../../infra/constructs/iam-rest-api.ts');
+  it('rejects route paths API Gateway cannot route', async () => {
+    const { ConsoleHttpApi } = await import('../../infra/constructs/console-http-api.ts');
     const { Stack } = await import('aws-cdk-lib');
     const { Function: LambdaFunction, Code, Runtime } = await import('aws-cdk-lib/aws-lambda');
     const stack = new Stack();
-    const api = new IamRestApi(stack, 'Api', {
+    const api = new ConsoleHttpApi(stack, 'Api', {
       logicalId: 'Api',
       description: 'test',
-      stageName: 'v1',
+      jwtIssuer: 'https://issuer.example',
+      jwtAudience: ['x'],
+      allowedOrigins: ['http://localhost:3000'],
       throttlingRateLimit: 1,
       throttlingBurstLimit: 1,
-      cloudWatchRole: false,
     });
     const fn = new LambdaFunction(stack, 'Fn', { code: Code.fromInline('x'), handler: 'index.h', runtime: Runtime.NODEJS_22_X });
-    for (const bad of ['vehicles', '/vehicles/', '/vehicles/{id}', '/', '/a b']) {
-      expect(() => api.addPrefix(bad, fn), bad).toThrow(/path prefix/);
+    const route = (p: string, operationId = 'op') => ({ method: 'GET' as const, path: p, operationId, summary: '', roles: [] });
+    for (const bad of ['vehicles', '/vehicles/', '/vehicles/{id', '/', '/a b', '/{proxy+}']) {
+      expect(() => api.addRoute(route(bad), fn), bad).toThrow(/route path/);
     }
-    api.addPrefix('/vehicles:import', fn);
-    expect(() => api.addPrefix('/vehicles:import', fn)).toThrow(/twice/);
+    api.addRoute(route('/vehicles/{deviceId}'), fn);
+    expect(() => api.addRoute(route('/other'), fn)).toThrow(/twice/);
   });
 });
+
+describe('console identity (Cognito user pool, or the authority’s issuer)', () => {
+  it('creates a user pool with exactly the console roles as groups, MFA required, no self sign-up', () => {
+    const [poolId, pool] = only('AWS::Cognito::UserPool');
+    expect(pool.Properties).toMatchObject({
+      MfaConfiguration: 'ON',
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+    });
+    expect(pool.DeletionPolicy).toBe('Retain');
+    const groups = Object.values(resourcesOfType(built.template, 'AWS::Cognito::UserPoolGroup'));
+    expect(groups.map((g) => g.Properties.GroupName).sort()).toEqual([...consoleRoles].sort());
+    for (const g of groups) expect(g.Properties.UserPoolId).toEqual({ Ref: poolId });
+  });
+
+  it('has a public console client: authorization code (PKCE), no secret, callback = the console site and localhost', () => {
+    const [, client] = only('AWS::Cognito::UserPoolClient');
+    expect(client.Properties).toMatchObject({
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+    });
+    const callbacks = client.Properties.CallbackURLs as Json[];
+    expect(callbacks).toContain('http://localhost:3000/');
+    expect(JSON.stringify(callbacks)).toContain('DomainName');
+    expect(client.Properties.ExplicitAuthFlows).toEqual(['ALLOW_REFRESH_TOKEN_AUTH']);
+  });
+
+  it('has a hosted-UI domain prefix derived from the stack name (and the account), or from context', () => {
+    const [, domain] = only('AWS::Cognito::UserPoolDomain');
+    expect(domain.Properties.Domain).toEqual({ 'Fn::Join': ['-', ['qiongjian-console', { Ref: 'AWS::AccountId' }]] });
+    const { template } = synth({ context: { cognitoDomainPrefix: 'hainan-qj' } });
+    expect(Object.values(resourcesOfType(template, 'AWS::Cognito::UserPoolDomain'))[0]?.Properties.Domain).toBe('hainan-qj');
+  });
+
+  const external = {
+    jwtIssuer: 'https://sso.jt.hainan.gov.cn/realms/qj',
+    jwtAudience: 'qiongjian-console',
+    oidcAuthorizationEndpoint: 'https://sso.jt.hainan.gov.cn/realms/qj/protocol/openid-connect/auth',
+    oidcTokenEndpoint: 'https://sso.jt.hainan.gov.cn/realms/qj/protocol/openid-connect/token',
+  };
+
+  it('with jwtIssuer: no user pool, no groups; the authorizer and the MQTT authorizer use that issuer', () => {
+    const { template } = synth({ context: external });
+    for (const type of ['AWS::Cognito::UserPool', 'AWS::Cognito::UserPoolGroup', 'AWS::Cognito::UserPoolClient', 'AWS::Cognito::UserPoolDomain']) {
+      expect(resourcesOfType(template, type), type).toEqual({});
+    }
+    const authorizer = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer'))[0] as CfnResource;
+    expect(authorizer.Properties.JwtConfiguration).toEqual({ Issuer: external.jwtIssuer, Audience: [external.jwtAudience] });
+    const env = (resource(template, consoleMqttAuthorizerSpec.logicalId, 'AWS::Lambda::Function').Properties.Environment as { Variables: Record<string, Json> }).Variables;
+    expect(env).toMatchObject({
+      JWT_ISSUER: external.jwtIssuer,
+      JWT_AUDIENCE: external.jwtAudience,
+      JWT_JWKS_URL: `${external.jwtIssuer}/.well-known/jwks.json`,
+    });
+  });
+
+  it('refuses a jwtIssuer without audience or endpoints', () => {
+    expect(() => build({ context: { jwtIssuer: external.jwtIssuer } })).toThrow(/jwtAudience, oidcAuthorizationEndpoint, oidcTokenEndpoint/);
+  });
+});
+
+describe('console static site', () => {
+  it('is a private, TLS-only, encrypted, versioned bucket with server access logs', () => {
+    const [, bucket] = only('AWS::S3::Bucket', (b) => JSON.stringify(b.Properties.LoggingConfiguration ?? null) !== 'null');
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+    });
+    const policies = Object.values(resourcesOfType(built.template, 'AWS::S3::BucketPolicy'));
+    for (const p of policies) {
+      expect(JSON.stringify(p.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  it('is filled by a BucketDeployment: the site, vendor/mqtt.esm.js and config.json with the deploy-time URLs', () => {
+    const [, deployment] = only('Custom::CDKBucketDeployment');
+    expect(asArray(deployment.Properties.SourceObjectKeys as Json)).toHaveLength(3);
+    const markers = JSON.stringify(deployment.Properties.SourceMarkers);
+    // config.json's tokens: the API URL, the IoT ATS endpoint, the authorizer name, the client id, the region.
+    expect(markers).toContain('HttpApi');
+    expect(markers).toContain('IotDataEndpoint');
+    expect(markers).toContain('AWS::Region');
+  });
+
+  it('is behind CloudFront with origin access control by default', () => {
+    const [, distribution] = only('AWS::CloudFront::Distribution');
+    const config = distribution.Properties.DistributionConfig as Record<string, Json>;
+    expect(config).toMatchObject({ DefaultRootObject: 'index.html', DefaultCacheBehavior: { ViewerProtocolPolicy: 'redirect-to-https' } });
+    expect(Object.keys(resourcesOfType(built.template, 'AWS::CloudFront::OriginAccessControl'))).toHaveLength(1);
+  });
+
+  it('has no CloudFront with consoleHosting=bucket, nor in a cn-* region (ICP); consoleOrigin then is the CORS origin', () => {
+    const origin = 'https://console.jt.hainan.gov.cn';
+    for (const props of [
+      { context: { consoleHosting: 'bucket', consoleOrigin: origin } },
+      { context: { consoleOrigin: `${origin}/` }, stack: { env: { region: 'cn-north-1' } } },
+    ]) {
+      const { template } = synth(props);
+      expect(resourcesOfType(template, 'AWS::CloudFront::Distribution')).toEqual({});
+      expect(Object.keys(resourcesOfType(template, 'Custom::CDKBucketDeployment'))).toHaveLength(1);
+      const api = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Api'))[0] as CfnResource;
+      expect((api.Properties.CorsConfiguration as { AllowOrigins: Json }).AllowOrigins).toEqual([origin, 'http://localhost:3000']);
+    }
+    const { template } = synth({ context: { consoleHosting: 'cloudfront' }, stack: { env: { region: 'cn-northwest-1' } } });
+    expect(Object.keys(resourcesOfType(template, 'AWS::CloudFront::Distribution'))).toHaveLength(1);
+    expect(() => build({ context: { consoleHosting: 'cdn' } })).toThrow(/consoleHosting/);
+  });
+});
+
+describe('console live feed: IoT custom authorizer', () => {
+  it('is an active authorizer without token signing, token key `token`, on the authorizer function', () => {
+    const [, authorizer] = only('AWS::IoT::Authorizer');
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerName: 'Qiongjian-console',
+      SigningDisabled: true,
+      TokenKeyName: 'token',
+      Status: 'ACTIVE',
+      AuthorizerFunctionArn: { 'Fn::GetAtt': [consoleMqttAuthorizerSpec.logicalId, 'Arn'] },
+    });
+  });
+
+  it('may be invoked by IoT through that authorizer only, in this account', () => {
+    const [authorizerId] = only('AWS::IoT::Authorizer');
+    const [, permission] = only('AWS::Lambda::Permission', (p) => p.Properties.Principal === 'iot.amazonaws.com');
+    expect(permission.Properties).toMatchObject({
+      FunctionName: { 'Fn::GetAtt': [consoleMqttAuthorizerSpec.logicalId, 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [authorizerId, 'Arn'] },
+      SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+  });
+
+  it('verifies the console issuer’s JWTs: issuer, audience and JWKS in its environment, nothing else granted', () => {
+    const env = envOf(consoleMqttAuthorizerSpec.logicalId);
+    expect(JSON.stringify(env.JWT_ISSUER)).toContain('cognito-idp.');
+    expect(JSON.stringify(env.JWT_JWKS_URL)).toContain('/.well-known/jwks.json');
+    const [clientId] = only('AWS::Cognito::UserPoolClient');
+    expect(env.JWT_AUDIENCE).toEqual({ Ref: clientId });
+    const statements = statementsOfRole(built.template, roleOfFunction(consoleMqttAuthorizerSpec.logicalId));
+    const actions = statements.flatMap((s) => asArray(s.Action as string | string[]));
+    expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))).toEqual([]);
+    const fn = resource(built.template, consoleMqttAuthorizerSpec.logicalId, 'AWS::Lambda::Function');
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Timeout: 5 });
+  });
+});
+
+/** Logical ids of the tables a role's statements touch (log groups left out), sorted. */
+function tablesOf(statements: Array<Record<string, Json>>): string[] {
+  const tableIds = new Set(Object.values(tables).map((t) => t.logicalId as string));
+  return [
+    ...new Set(statements.flatMap((s) => [...JSON.stringify(s.Resource).matchAll(/"Fn::GetAtt":\["(\w+)","Arn"\]/g)].map((m) => m[1] as string))),
+  ]
+    .filter((id) => tableIds.has(id))
+    .sort();
+}
 
 describe('IoT policies', () => {
   const fakeArn = (resourcePart: string) => `arn:test:iot:r:1:${resourcePart}`;
@@ -743,7 +846,7 @@ describe('green metrics: snapshot (retained MQTT), /metrics API, dashboard', () 
     });
     expect(snapshot.publishesTopicPrefixes).toEqual([topics.greenMetricsPrefix]);
     expect(RETAINED_TOPIC_PREFIXES).toEqual([topics.greenMetricsPrefix]);
-    expect(greenApi.pathPrefixes).toEqual(['/metrics']);
+    expect(greenApi.routes.map((r) => r.path)).toEqual(['/metrics/green/current', '/metrics/green/history']);
   });
 
   it('the snapshot function may Publish AND RetainPublish on metrics/green and metrics/green/* — nothing else over IoT', () => {
@@ -805,36 +908,20 @@ describe('green metrics: snapshot (retained MQTT), /metrics API, dashboard', () 
     });
   });
 
-  it.each(['/metrics', '/metrics/{proxy+}'])('serves %s: ANY, AWS_IAM, Lambda proxy to the green API function', (apiPath) => {
-    const all = resourcesOfType(built.template, 'AWS::ApiGateway::Resource');
-    const pathOf = (id: string): string => {
-      const r = all[id] as CfnResource;
-      const parent = r.Properties.ParentId as { Ref?: string };
-      return `${parent.Ref ? pathOf(parent.Ref) : ''}/${r.Properties.PathPart as string}`;
-    };
-    const ids = Object.keys(all).filter((id) => pathOf(id) === apiPath);
-    expect(ids).toHaveLength(1);
-    const [, method] = only('AWS::ApiGateway::Method', (m) => refersTo(m.Properties.ResourceId, ids[0] as string));
-    expect(method.Properties).toMatchObject({
-      HttpMethod: 'ANY',
-      AuthorizationType: 'AWS_IAM',
-      Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
-    });
-    expect(JSON.stringify(method.Properties.Integration)).toContain(`"Fn::GetAtt":["${greenApi.logicalId}","Arn"]`);
+  it.each(greenApi.routes.map((r) => `${r.method} ${r.path}`))('serves %s: JWT-authorized, Lambda proxy to the green API function', (routeKey) => {
+    const [, route] = only('AWS::ApiGatewayV2::Route', (r) => r.Properties.RouteKey === routeKey);
+    expect(route.Properties.AuthorizationType).toBe('JWT');
+    const integrationId = ((route.Properties.Target as { 'Fn::Join': [string, Json[]] })['Fn::Join'][1][1] as { Ref: string }).Ref;
+    const integration = resource(built.template, integrationId, 'AWS::ApiGatewayV2::Integration');
+    expect(integration.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [greenApi.logicalId, 'Arn'] });
   });
 
-  it('the green API reads GreenMetrics only (no write, no IoT) and has GreenAdmin / GreenReader policies on /metrics', () => {
+  it('the green API reads GreenMetrics only (no write, no IoT)', () => {
     const statements = statementsOfRole(built.template, roleOfFunction(greenApi.logicalId));
     const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes('"GreenMetrics","Arn"')).flatMap(actionsOf);
     expect(onTable).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
     expect(onTable).not.toContain('dynamodb:PutItem');
     expect(statements.some((s) => actionsOf(s).some((a) => a.startsWith('iot:')))).toBe(false);
-    for (const kind of ['GreenAdmin', 'GreenReader']) {
-      const [, policy] = only('AWS::IAM::ManagedPolicy', (p) => JSON.stringify(p.Properties.ManagedPolicyName).includes(kind));
-      const doc = JSON.stringify(policy.Properties.PolicyDocument);
-      expect(doc).toContain('/metrics');
-      expect(doc).not.toContain('/vehicles');
-    }
   });
 
   /** The dashboard body with deploy-time tokens replaced by `TOKEN`, parsed. */
@@ -970,7 +1057,7 @@ describe('alarms', () => {
     );
     for (const a of age) expect(a.Properties).toMatchObject({ Statistic: 'Maximum', Threshold: 60_000 });
     const errors = alarmOn('AWS/Lambda', 'Errors');
-    const own = [...Object.values(functions), ...Object.values(scheduledFunctions), ...Object.values(apiFunctions)];
+    const own = [...Object.values(functions), ...Object.values(scheduledFunctions), ...Object.values(apiFunctions), consoleMqttAuthorizerSpec];
     expect(errors.map((a) => JSON.stringify(a.Properties.Dimensions)).sort()).toEqual(
       own.map((f) => JSON.stringify([{ Name: 'FunctionName', Value: { Ref: f.logicalId } }])).sort(),
     );
@@ -993,10 +1080,10 @@ describe('alarms', () => {
     }
   });
 
-  it('watch the API’s 5XX answers', () => {
-    const fiveXx = alarmOn('AWS/ApiGateway', '5XXError');
+  it('watch the HTTP API’s 5xx answers', () => {
+    const fiveXx = alarmOn('AWS/ApiGateway', '5xx');
     expect(fiveXx).toHaveLength(1);
-    expect(fiveXx[0]?.Properties.Dimensions).toEqual([{ Name: 'ApiName', Value: 'Qiongjian-api' }]);
+    expect(fiveXx[0]?.Properties.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }]);
   });
 });
 
@@ -1019,20 +1106,21 @@ describe('outputs', () => {
         'FleetSweepFunctionScheduleDeadLetterQueueUrl',
         'VehiclesTableName',
         'ApiUrl',
-        'RegistryAdminPolicyArn',
-        'RegistryReaderPolicyArn',
+        'ConsoleUrl',
+        'ConsoleBucketName',
+        'ConsoleJwtIssuer',
+        'ConsoleClientId',
+        'ConsoleUserPoolId',
+        'ConsoleMqttAuthorizerName',
         'VehicleTerminalPolicyName',
         'SupervisorClientPolicyName',
         'OperatorClientPolicyName',
         'DashboardName',
         'GreenMetricsTableName',
         'GreenSnapshotFunctionScheduleDeadLetterQueueUrl',
-        'GreenAdminPolicyArn',
-        'GreenReaderPolicyArn',
       ]),
     );
-    // One URL output only (CDK's automatic `<api>Endpoint…` output is removed in favour of ApiUrl).
-    expect(Object.keys(outputs).filter((k) => /Endpoint[0-9A-F]{8}$/.test(k))).toEqual([]);
+    expect(Object.keys(outputs).filter((k) => /(Admin|Reader)PolicyArn$/.test(k))).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The vehicle registry against dynalite with the real AWS SDK (the topology's Vehicles table, its GSIs), and the
- * registry API over real HTTP: node fetch → HttpRouter → the local API Gateway adapter → the real Lambda handler
- * (middy, Powertools) → DynamoDB.
+ * registry API over real HTTP: node fetch → HttpRouter → the local API Gateway (HTTP API + dev-token JWT authorizer)
+ * emulation → the real Lambda handler (middy, Powertools) → DynamoDB.
  */
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -14,10 +14,10 @@ import { createHandler } from '../../functions/handlers/registry-api.ts';
 import { parseVehicleFile, vehiclesToCsv } from '../../functions/registry/import.ts';
 import { InvalidCursorError, type StoredVehicle } from '../../functions/registry/ports.ts';
 import { createTables, startDynalite, type LocalDynamo } from '../../infra/local/dynamodb.ts';
+import { mountApi } from '../../infra/local/api-gateway.ts';
 import { HttpRouter } from '../../infra/local/http-router.ts';
 import { type LambdaHandler, LocalFunction } from '../../infra/local/lambda-runtime.ts';
 import { closeServer, listen } from '../../infra/local/listen.ts';
-import { mountRegistryApi } from '../../infra/local/registry-routes.ts';
 import { localTableName, tables } from '../../infra/topology.ts';
 
 const stage = 'registry-it';
@@ -167,14 +167,13 @@ describe('vehicle registry on dynalite', () => {
         AWS_SECRET_ACCESS_KEY: 'local',
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         [tables.vehicles.envVar]: tableName,
-        LOCAL_DEV_TOKEN: token,
         POWERTOOLS_LOG_LEVEL: 'ERROR',
       };
       const fn = new LocalFunction(createHandler(env) as LambdaHandler, { functionName: `${stage}-RegistryApiFunction`, timeoutS: 15, memoryMb: 512 });
       const router = new HttpRouter();
-      mountRegistryApi(router, (event) => fn.invoke(event));
-      mountRegistryApi(router, () => Promise.reject(new Error('boom')), { prefix: '/broken' });
-      mountRegistryApi(router, () => ({ status: 200 }), { prefix: '/malformed' });
+      mountApi(router, (name, event) => (name === 'registryApi' ? fn.invoke(event) : Promise.reject(new Error(`${name} is not deployed here`))), { devToken: token });
+      mountApi(router, () => Promise.reject(new Error('boom')), { prefix: '/broken', devToken: token });
+      mountApi(router, async () => ({ statusCode: 'x' }), { prefix: '/malformed', devToken: token });
       server = router.createServer();
       base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1', 'HTTP_PORT')}`;
     });
@@ -183,12 +182,22 @@ describe('vehicle registry on dynalite', () => {
       if (server) await closeServer(server);
     });
 
-    it('401 without the dev token, with a JSON error', async () => {
-      const response = await api('/api/vehicles', { auth: false });
-      expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
-      expect(response.headers.get('x-amzn-requestid')).toBeTruthy();
-      expect(await response.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    it('401 without a valid token, answered by the (emulated) JWT authorizer as API Gateway does', async () => {
+      for (const authorization of [undefined, 'Bearer nope', `Basic ${token}`, `Bearer ${token}x`, `Bearer ${token}.nobody`]) {
+        const response = await fetch(`${base}/api/vehicles`, { headers: authorization ? { authorization } : {} });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+        expect(response.headers.get('apigw-requestid')).toBeTruthy();
+        expect(await response.json()).toEqual({ message: 'Unauthorized' });
+      }
+    });
+
+    it('roles come from the token: an operator reads, only an admin writes', async () => {
+      const as = (role: string, init: RequestInit = {}) => fetch(`${base}/api/vehicles/hn-coach-0001`, { ...init, headers: { authorization: `Bearer ${token}.${role}` } });
+      expect((await as('operator')).status).toBe(200);
+      const refused = await as('supervisor', { method: 'PUT', body: '{}' });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ error: { code: 'forbidden' } });
     });
 
     it('PUT creates, GET reads, a second PUT replaces', async () => {
@@ -225,36 +234,36 @@ describe('vehicle registry on dynalite', () => {
       expect((await api('/api/vehicles?cursor=garbage')).status).toBe(400);
     });
 
-    it('POST /api/vehicles:import takes CSV all or nothing', async () => {
+    it('POST /api/vehicles/import takes CSV all or nothing', async () => {
       const extra: VehicleV1[] = [
         { deviceId: 'hn-truck-0101', plate: '琼A·79001', plateColor: 'yellow', category: 'heavy-truck', energyType: 'diesel', operator: '海南琼州物流有限公司', city: '海口市', inService: true },
         { deviceId: 'hn-truck-0102', plate: '琼A·79002', plateColor: 'yellow', category: 'heavy-truck', energyType: 'diesel', operator: '海南琼州物流有限公司', city: '海口市', inService: true },
       ];
       const csv = vehiclesToCsv(extra);
-      const bad = await api('/api/vehicles:import', { method: 'POST', body: `${csv}hn-truck-0103,琼A·79003,pink,heavy-truck,diesel,x,海口市,,,,,\r\n`, headers: { 'content-type': 'text/csv' } });
+      const bad = await api('/api/vehicles/import', { method: 'POST', body: `${csv}hn-truck-0103,琼A·79003,pink,heavy-truck,diesel,x,海口市,,,,,\r\n`, headers: { 'content-type': 'text/csv' } });
       expect(bad.status).toBe(400);
       expect(await bad.json()).toMatchObject({ error: { code: 'invalid_import', details: [{ row: 4 }] } });
       expect((await api('/api/vehicles/hn-truck-0101')).status).toBe(404);
-      const good = await api('/api/vehicles:import', { method: 'POST', body: `\uFEFF${csv}`, headers: { 'content-type': 'text/csv; charset=utf-8' } });
+      const good = await api('/api/vehicles/import', { method: 'POST', body: `\uFEFF${csv}`, headers: { 'content-type': 'text/csv; charset=utf-8' } });
       expect(good.status).toBe(200);
       expect(await good.json()).toEqual({ imported: 2, valid: 2, dryRun: false });
       expect((await api('/api/vehicles/hn-truck-0102')).status).toBe(200);
     });
 
-    it('unknown routes and methods answer in the same JSON error shape', async () => {
-      const notFound = await api('/api/stations');
-      expect(notFound.status).toBe(404);
-      expect(await notFound.json()).toMatchObject({ error: { code: 'not_found' } });
-      const notAllowed = await api('/api/vehicles/hn-bus-0001', { method: 'DELETE' });
-      expect(notAllowed.status).toBe(405);
-      expect(notAllowed.headers.get('allow')).toBe('GET, PUT');
+    it("a route the API does not declare is API Gateway's 404, before any authorizer", async () => {
+      for (const [method, path] of [['GET', '/api/stations'], ['DELETE', '/api/vehicles/hn-bus-0001']] as const) {
+        const response = await fetch(`${base}${path}`, { method });
+        expect(response.status).toBe(404);
+        expect(await response.json()).toEqual({ message: 'Not Found' });
+      }
     });
 
-    it('a failing or malformed function is a 502, as API Gateway answers', async () => {
-      const failed = await fetch(`${base}/broken/vehicles`);
-      expect(failed.status).toBe(502);
-      expect(await failed.json()).toEqual({ message: 'Internal server error' });
-      expect((await fetch(`${base}/malformed/vehicles`)).status).toBe(502);
+    it('a failing or malformed function is a 500, as HTTP API answers', async () => {
+      const auth = { headers: { authorization: `Bearer ${token}` } };
+      const failed = await fetch(`${base}/broken/vehicles`, auth);
+      expect(failed.status).toBe(500);
+      expect(await failed.json()).toEqual({ message: 'Internal Server Error' });
+      expect((await fetch(`${base}/malformed/vehicles`, auth)).status).toBe(500);
     });
   });
 });

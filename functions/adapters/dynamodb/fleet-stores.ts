@@ -223,6 +223,7 @@ export class DynamoDbViolationStore implements ViolationStore {
         category: vehicle.category,
         city: vehicle.city,
         plate: vehicle.plate,
+        plateColor: vehicle.plateColor,
         detailsJson: JSON.stringify(violation.details),
         basisJson: JSON.stringify(violation.basis),
         evidenceJson: JSON.stringify(violation.evidence),

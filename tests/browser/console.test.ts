@@ -1,0 +1,210 @@
+/**
+ * The console in a real browser (Debian's Chromium through playwright-core) against the real embedded stack: the
+ * static site, `/config.json`, the HTTP API with development tokens and MQTT over WebSocket, all on the stack's HTTP
+ * port. An over-limit WIM record goes through the whole pipeline and must appear in the feed, open its evidence and
+ * be acknowledged; the green figures a snapshot computed must be the ones shown. Nothing is mocked.
+ *
+ * Needs /usr/bin/chromium (`apt-get install -y chromium`) or CHROMIUM_PATH; QJ_SKIP_BROWSER_TESTS=1 skips the suite.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { connectAsync } from 'mqtt';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '../../functions/adapters/dynamodb/document-client.ts';
+import { DynamoDbVehicleStore } from '../../functions/adapters/dynamodb/vehicle-store.ts';
+import { DynamoDbWimConfigStore } from '../../functions/adapters/dynamodb/wim-config-store.ts';
+import type { GreenFleetMetricsV1 } from '../../functions/contracts/green-metrics.v1.ts';
+import type { TelemetryReportV1 } from '../../functions/contracts/telemetry.v1.ts';
+import type { VehicleV1 } from '../../functions/contracts/vehicle.v1.ts';
+import { shanghaiDate, toShanghaiIso } from '../../functions/shared/local-time.ts';
+import { overloadAlertId } from '../../functions/wim/alert.ts';
+import { publishRecords } from '../../devices/simulator/scripted.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { sixAxleRecord } from '../support/wim-records.ts';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(chromiumPath);
+const skip = !haveChromium && process.env.QJ_SKIP_BROWSER_TESTS === '1';
+if (skip) console.warn(`[browser tests] skipped: no Chromium at ${chromiumPath} and QJ_SKIP_BROWSER_TESTS=1`);
+
+const artifacts = resolve(import.meta.dirname, '../../test-artifacts');
+const station = 'hn-console-k7';
+const stationName = '浏览器测试超限检测站';
+const overLimitRecord = sixAxleRecord({ recordId: 'console-1', stationId: station, measuredAt: toShanghaiIso(Date.now() - 60_000), grossWeightKg: 62_000 });
+const alertId = overloadAlertId(station, 'console-1');
+
+// A small Haikou fleet for the green figures: one electric and one diesel bus, one electric taxi.
+const base = { plateColor: 'green', operator: '海口公交集团', city: '海口市', inService: true } as const;
+const fleet: Array<{ vehicle: VehicleV1; kWhPerKm?: number; fuelLPerKm?: number }> = [
+  { vehicle: { ...base, deviceId: 'cs-bus-e1', plate: '琼A·D1001', category: 'bus', energyType: 'bev' }, kWhPerKm: 1.1 },
+  { vehicle: { ...base, deviceId: 'cs-bus-d1', plate: '琼A·11002', plateColor: 'yellow', category: 'bus', energyType: 'diesel' }, fuelLPerKm: 0.35 },
+  { vehicle: { ...base, deviceId: 'cs-taxi-e1', plate: '琼A·D1003', category: 'taxi', energyType: 'bev' }, kWhPerKm: 0.15 },
+];
+const minutes = 20;
+
+function reportsOf(d: (typeof fleet)[number], startMs: number): TelemetryReportV1[] {
+  return Array.from({ length: minutes + 1 }, (_, i) => ({
+    deviceId: d.vehicle.deviceId,
+    seq: i,
+    ts: toShanghaiIso(startMs + i * 60_000),
+    lat: 19.95 + i * 0.008993,
+    lon: 110.3,
+    speedKmh: 60,
+    headingDeg: 0,
+    odometerKm: 20_000 + i,
+    ignition: true,
+    ...(d.kWhPerKm === undefined ? {} : { energyKWh: 1_000 + i * d.kWhPerKm }),
+    ...(d.fuelLPerKm === undefined ? {} : { fuelL: 500 + i * d.fuelLPerKm }),
+  }));
+}
+
+describe.skipIf(skip)('the console in Chromium', () => {
+  let stack: LocalStack;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  const api = async <T>(path: string): Promise<{ status: number; body: T }> => {
+    const response = await fetch(`${stack.endpoints.consoleUrl}api${path}`, { headers: { authorization: `Bearer ${stack.devToken}` } });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+
+  beforeAll(async () => {
+    if (!haveChromium) {
+      throw new Error(`Chromium not found at ${chromiumPath}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH), or set QJ_SKIP_BROWSER_TESTS=1 to skip the browser tests`);
+    }
+    stack = await startLocalStack({
+      mqttPort: 0,
+      dynamodbPort: 0,
+      httpPort: 0,
+      stage: 'console',
+      log: () => {},
+      scheduleIntervalMs: { fleetSweep: 0, greenSnapshot: 0 },
+      passThroughEnv: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    });
+    const ddb = documentClient(stack.dynamo);
+    await new DynamoDbWimConfigStore(ddb, stack.tableName('wimConfig')).putStation({ stationId: station, name: stationName, accuracyClass: 'class-5', lat: 19.6, lon: 110.1 });
+
+    // Green: drive the fleet, let the sweep apply what the lateness held back, then snapshot as the schedule would.
+    await new DynamoDbVehicleStore(ddb, stack.tableName('vehicles')).putMany(fleet.map((f) => f.vehicle));
+    let endMs = Date.now() - 8 * 60_000;
+    if (shanghaiDate(endMs - minutes * 60_000) !== shanghaiDate(endMs)) endMs -= 3_600_000;
+    for (const d of fleet) {
+      const client = await connectAsync(stack.endpoints.mqttUrl, { clientId: d.vehicle.deviceId, clean: true, reconnectPeriod: 0 });
+      for (const report of reportsOf(d, endMs - minutes * 60_000)) await client.publishAsync(`fleet/${d.vehicle.deviceId}/telemetry`, JSON.stringify(report), { qos: 1 });
+      await client.endAsync();
+    }
+    await stack.drain();
+    await stack.runScheduled('fleetSweep');
+    await stack.runScheduled('greenSnapshot');
+
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Europe/London' });
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      // Failed requests are asserted where they matter; script errors and CSP violations always fail the suite.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
+    });
+    await page.goto(stack.endpoints.consoleUrl);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('loads, in Chinese, and goes live', async () => {
+    await expect(page.title()).resolves.toContain('琼监');
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 15_000 });
+    await expect(page.getByTestId('connection-status').textContent()).resolves.toBe('实时连接正常');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows an overload alert published through the pipeline, live and again after a reload', async () => {
+    await publishRecords(stack.endpoints.mqttUrl, [{ record: overLimitRecord }]);
+    const item = page.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"]`);
+    await item.waitFor({ timeout: 15_000 });
+    const text = (await item.textContent()) ?? '';
+    expect(text).toContain('琼A12345');
+    expect(text).toContain(stationName);
+    // 62 000 kg against 49 000 kg: 13 000 kg, 26.5 %, band 20–50 %. Time in Asia/Shanghai although the browser is in London.
+    expect(text).toContain('13,000');
+    expect(text).toContain('26.5 %');
+    expect(text).toContain('20-50 %');
+    expect(text).toContain(overLimitRecord.measuredAt.slice(11, 19));
+
+    await page.reload();
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await expect(page.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"]`).count()).resolves.toBe(1);
+  });
+
+  it('opens the evidence and acknowledges the alert', async () => {
+    await page.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"] button`).click();
+    const panel = page.getByTestId('evidence-panel');
+    await panel.getByTestId('evidence-overload').waitFor({ timeout: 10_000 });
+    await expect(panel.getByTestId('evidence-gross').textContent()).resolves.toBe('62,000 kg');
+    await expect(panel.getByTestId('evidence-over').textContent()).resolves.toBe('13,000 kg (26.5 %)');
+
+    await panel.getByTestId('ack-outcome').selectOption('intercepted');
+    await panel.getByTestId('ack-note').fill('G98 收费站拦截');
+    await panel.getByTestId('ack-submit').click();
+    const result = panel.getByTestId('ack-result');
+    await result.waitFor({ timeout: 10_000 });
+    await expect(result.textContent()).resolves.toContain('已拦截');
+    await expect(page.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"]`).getAttribute('data-status')).resolves.toBe('acknowledged');
+
+    const stored = await api<Record<string, unknown>>(`/overload/alerts/${encodeURIComponent(alertId)}`);
+    expect(stored.status).toBe(200);
+    expect(stored.body).toMatchObject({ alertId, status: 'acknowledged', acknowledgement: { outcome: 'intercepted', note: 'G98 收费站拦截' } });
+  });
+
+  it('shows the green figures the API serves', async () => {
+    const current = await api<{ periods: { day: { fleets: Record<string, GreenFleetMetricsV1> } } }>('/metrics/green/current');
+    expect(current.status).toBe(200);
+    const fleets = current.body.periods.day.fleets;
+    expect(fleets.bus?.registered).toBe(2);
+    for (const fleetName of ['bus', 'taxi', 'all']) {
+      for (const metric of ['newEnergyShare', 'cleanEnergyShare', 'electricVehicleKm', 'co2AvoidedKg'] as const) {
+        const value = fleets[fleetName]?.[metric] as number;
+        const figure = page.locator(`[data-testid="green-figure"][data-fleet="${fleetName}"][data-metric="${metric}"]`);
+        await expect(figure.getAttribute('data-value'), `${fleetName} ${metric}`).resolves.toBe(String(value));
+        const shown = (await figure.getByTestId('green-figure-value').textContent()) ?? '';
+        const expected = metric.endsWith('Share') ? `${(value * 100).toFixed(1)} %` : value.toLocaleString('zh-CN', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+        expect(shown, `${fleetName} ${metric}`).toContain(expected);
+      }
+    }
+    // The bus fleet's clean-energy target (100 %) is drawn and not met (1 of 2 buses).
+    await expect(page.locator('[data-testid="green-figure"][data-fleet="bus"][data-metric="cleanEnergyShare"]').getAttribute('class')).resolves.toContain('not-met');
+    await expect(page.locator('[data-testid="green-trends"] svg').count()).resolves.toBeGreaterThan(0);
+  });
+
+  it('switches to English and leaves a screenshot', async () => {
+    await mkdir(artifacts, { recursive: true });
+    await page.getByTestId('evidence-close').click();
+    await page.screenshot({ path: resolve(artifacts, 'console.png'), fullPage: true });
+    await page.getByTestId('language-toggle').click();
+    await expect(page.getByTestId('connection-status').textContent()).resolves.toBe('Live');
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await page.screenshot({ path: resolve(artifacts, 'console-tablet-en.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows an operator only the green panels and the map', async () => {
+    const operator = await context.newPage();
+    await operator.goto(stack.endpoints.consoleUrl);
+    await operator.getByTestId('role-select').selectOption('operator');
+    await operator.locator('body[data-ready="true"][data-roles="operator"]').waitFor({ timeout: 15_000 });
+    await expect(operator.getByTestId('alert-feed-section').isVisible()).resolves.toBe(false);
+    await expect(operator.getByTestId('green-panel').isVisible()).resolves.toBe(true);
+    await operator.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 15_000 });
+    await operator.close();
+  });
+});
