@@ -14,6 +14,7 @@ import * as z from 'zod';
 import { ApiError, decodeCursor, defaultPageLimit, encodeCursor, jsonResponse, maxPageLimit, pageBody, parseJsonBody, parseQuery, utcRange } from '../api/http.ts';
 import type { RouteImpl } from '../api/router.ts';
 import { type OverloadAcknowledgementV1, overloadAcknowledgementRequestV1 } from '../contracts/overload-acknowledgement.v1.ts';
+import { overloadAlertV1 } from '../contracts/overload-alert.v1.ts';
 import { plateColors } from '../contracts/wim-record.v1.ts';
 import { plateKey as normalisedPlateKey } from '../domain/overload/plate.ts';
 import { defaultOverloadRules, type OverloadRules } from '../domain/overload/rules-config.ts';
@@ -134,8 +135,28 @@ function localDayRange(date: string): { fromUtc: string; toUtc: string } {
 /** The plate without its colour, as the alert message carries it. */
 const plateOf = (plateKey: string) => plateKey.split('#')[0] ?? plateKey;
 
+/** What the summary repeats from the alert as published: the limit, the ratio and any dimension excess. */
+function publishedFacts(alertJson: string) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(alertJson);
+  } catch {
+    return {};
+  }
+  const alert = overloadAlertV1.safeParse(parsed);
+  if (!alert.success) return {};
+  const { stationName, limitKg, overLimitRatio, dimensionViolations } = alert.data;
+  return {
+    ...(stationName ? { stationName } : {}),
+    limitKg,
+    overLimitRatio,
+    dimensionViolations: dimensionViolations.map(({ dimension, measuredM, limitM, overM }) => ({ dimension, measuredM, limitM, overM })),
+  };
+}
+
 export function alertSummary(alert: StoredAlert) {
   return {
+    ...publishedFacts(alert.alertJson),
     alertId: alert.alertId,
     stationId: alert.stationId,
     recordId: alert.recordId,

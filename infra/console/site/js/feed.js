@@ -25,6 +25,7 @@ export function overloadEntry(source) {
     overLimitKg: source.overLimitKg,
     overLimitRatio,
     band: source.band,
+    dimensionViolations: source.dimensionViolations ?? [],
     hundredTonne: source.hundredTonne === true,
     status: source.status ?? (source.acknowledgement ? 'acknowledged' : 'open'),
     acknowledgement: source.acknowledgement,
@@ -81,8 +82,16 @@ export function createFeed({ root, panel, api, canAcknowledge, stationName }) {
 
   function overloadLine(entry) {
     return [
-      h('span', { class: 'fact over' }, t('feed.over', { kg: number(entry.overLimitKg), pct: percent(entry.overLimitRatio) })),
-      h('span', { class: `band band-${(entry.band ?? '').replace('+', 'plus')}` }, bandLabel(entry.band)),
+      // An alert within the weight limit is one for a dimension (超高/超宽/超长): show that instead of "0 kg over".
+      ...(entry.overLimitKg > 0 || entry.dimensionViolations.length === 0
+        ? [
+            h('span', { class: 'fact over' }, t('feed.over', { kg: number(entry.overLimitKg), pct: percent(entry.overLimitRatio) })),
+            h('span', { class: `band band-${(entry.band ?? '').replace('+', 'plus')}` }, bandLabel(entry.band)),
+          ]
+        : []),
+      ...entry.dimensionViolations.map((d) =>
+        h('span', { class: 'fact over', dataset: { testid: 'alert-dimension' } }, t(`feed.dimension.${d.dimension}`, { overM: d.overM.toFixed(2), measuredM: d.measuredM })),
+      ),
       entry.hundredTonne ? h('span', { class: 'tag danger' }, t('feed.hundredTonne')) : null,
     ];
   }
@@ -114,10 +123,40 @@ export function createFeed({ root, panel, api, canAcknowledge, stationName }) {
     );
   }
 
+  // Which kinds the feed shows: the simulator (or a busy day) produces far more overload alerts than violations,
+  // and a supervisor-and-officer admin should not have to scroll past one kind to find the other.
+  let kindFilter = 'all';
+
   function render() {
-    const sorted = [...entries.values()].sort((a, b) => b.sortMs - a.sortMs);
-    const list = h('ol', { class: 'feed-list' }, sorted.map(itemOf));
-    root.replaceChildren(sorted.length === 0 ? h('p', { class: 'empty' }, t('feed.empty')) : list);
+    const all = [...entries.values()];
+    const count = (kind) => all.filter((entry) => kind === 'all' || entry.kind === kind).length;
+    const kinds = ['all', 'overload', 'supervision'].filter((kind) => kind === 'all' || count(kind) > 0);
+    const filterBar =
+      kinds.length > 2
+        ? h(
+            'div',
+            { class: 'feed-filter', role: 'group', dataset: { testid: 'feed-filter' } },
+            kinds.map((kind) =>
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: kind === kindFilter ? 'chip active' : 'chip',
+                  'aria-pressed': String(kind === kindFilter),
+                  dataset: { testid: `feed-filter-${kind}` },
+                  onclick: () => {
+                    kindFilter = kind;
+                    render();
+                  },
+                },
+                `${t(`feed.filter.${kind}`)} ${count(kind)}`,
+              ),
+            ),
+          )
+        : undefined;
+    const shown = all.filter((entry) => kindFilter === 'all' || entry.kind === kindFilter).sort((a, b) => b.sortMs - a.sortMs);
+    const list = h('ol', { class: 'feed-list' }, shown.map(itemOf));
+    root.replaceChildren(...(filterBar ? [filterBar] : []), shown.length === 0 ? h('p', { class: 'empty' }, t('feed.empty')) : list);
   }
 
   function closePanel() {

@@ -25,11 +25,17 @@ const zh = {
   'feed.title': '实时告警',
   'feed.empty': '暂无告警',
   'feed.overload': '超限',
+  'feed.filter.all': '全部',
+  'feed.filter.overload': '超限超载',
+  'feed.filter.supervision': '动态监管',
   'feed.supervision': '违规',
   'feed.open': '待处置',
   'feed.acknowledged': '已处置',
   'feed.loadFailed': '告警加载失败：{message}',
   'feed.over': '超 {kg} kg（{pct}）',
+  'feed.dimension.height': '超高 {overM} m（{measuredM} m）',
+  'feed.dimension.width': '超宽 {overM} m（{measuredM} m）',
+  'feed.dimension.length': '超长 {overM} m（{measuredM} m）',
   'feed.band': '超限幅度 {band}',
   'feed.hundredTonne': '百吨王',
   'feed.unknownPlate': '未识别车牌',
@@ -180,11 +186,17 @@ const en = {
   'feed.title': 'Live alerts',
   'feed.empty': 'No alerts',
   'feed.overload': 'Overload',
+  'feed.filter.all': 'All',
+  'feed.filter.overload': 'Overload',
+  'feed.filter.supervision': 'Supervision',
   'feed.supervision': 'Violation',
   'feed.open': 'Open',
   'feed.acknowledged': 'Acknowledged',
   'feed.loadFailed': 'Could not load alerts: {message}',
   'feed.over': '{kg} kg over ({pct})',
+  'feed.dimension.height': '{overM} m too high ({measuredM} m)',
+  'feed.dimension.width': '{overM} m too wide ({measuredM} m)',
+  'feed.dimension.length': '{overM} m too long ({measuredM} m)',
   'feed.band': 'band {band}',
   'feed.hundredTonne': '100-tonne truck',
   'feed.unknownPlate': 'plate not read',
@@ -314,7 +326,8 @@ const en = {
 export const dictionaries = { zh, en };
 
 const storageKey = 'qj.lang';
-let lang = localStorage.getItem(storageKey) === 'en' ? 'en' : 'zh';
+// globalThis: the module is also imported by Node unit tests, which have no localStorage.
+let lang = globalThis.localStorage?.getItem(storageKey) === 'en' ? 'en' : 'zh';
 const listeners = new Set();
 
 export function currentLang() {
