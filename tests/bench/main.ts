@@ -715,6 +715,58 @@ function benchGreenSnapshot(): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// ---------------------------------------------------------------------------------------------------------------
+// Console API: latency of the console's reads over HTTP (local API Gateway emulation → handler → dynalite), on the
+// tables the benchmarks above filled. Sequential requests (one officer's view), then 10 in parallel.
+// ---------------------------------------------------------------------------------------------------------------
+async function benchConsoleApi(stack: ChildStack): Promise<void> {
+  const headers = { authorization: 'Bearer local-dev-token' };
+  const get = async (path: string): Promise<{ ms: number; body: unknown }> => {
+    const started = performance.now();
+    const response = await fetch(`${stack.iotDataUrl}/api${path}`, { headers });
+    const body = await response.json();
+    const ms = performance.now() - started;
+    if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
+    return { ms, body };
+  };
+  const first = (await get('/overload/alerts?limit=1')).body as { items: Array<{ alertId: string }> };
+  const alertId = first.items[0]?.alertId;
+  const paths: Array<[string, string]> = [
+    ['alerts page (50, newest first, across stations)', '/overload/alerts?limit=50'],
+    ['open alerts page (50)', '/overload/alerts?status=open&limit=50'],
+    ...(alertId ? ([['one alert with evidence', `/overload/alerts/${alertId}`]] as Array<[string, string]>) : []),
+    ['stations with the day’s 超限率', '/overload/stations'],
+    ['latest positions (map, 500)', '/supervision/positions?limit=500'],
+    ['violations page (50)', '/supervision/violations?limit=50'],
+    ['green figures, province', '/metrics/green/current'],
+  ];
+  const rounds = Math.max(20, Math.round(100 * scale));
+  const figures: Record<string, unknown> = {};
+  for (const [label, path] of paths) {
+    await get(path); // warm the function and the connection
+    const times: number[] = [];
+    for (let i = 0; i < rounds; i++) times.push((await get(path)).ms);
+    times.sort((a, b) => a - b);
+    figures[path] = { label, requests: rounds, p50Ms: Number(percentile(times, 50).toFixed(1)), p99Ms: Number(percentile(times, 99).toFixed(1)) };
+    log(`console API ${label}: p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms (${rounds} sequential)`);
+  }
+  const parallel = 10;
+  const total = rounds * 2;
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < total) {
+        next++;
+        await get('/overload/alerts?limit=50');
+      }
+    }),
+  );
+  const perS = total / ((performance.now() - started) / 1000);
+  log(`console API alerts page with ${parallel} in parallel: ${perS.toFixed(0)} requests/s`);
+  results.consoleApi = { routes: figures, alertsPageParallel: { parallel, requests: total, requestsPerS: Math.round(perS) } };
+}
+
 async function main(): Promise<void> {
   log(`Qiongjian benchmark — node ${process.version}, ${results.cpus} cores, scale ${scale}`);
   if (!skip.has('judgement')) benchJudgement();
@@ -741,6 +793,7 @@ async function main(): Promise<void> {
       await benchFleetHandler(stack, ddb);
       await benchFleetEndToEnd(stack, ddb);
     }
+    if (!skip.has('api')) await benchConsoleApi(stack);
     const peak = stack.peakRssKb();
     results.localStackPeakRssMb = Math.round(peak / 1024);
     log(`local stack peak RSS ${Math.round(peak / 1024)} MB (child process, VmHWM)`);
