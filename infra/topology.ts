@@ -91,6 +91,9 @@ export const topics = {
   overloadAlertsFilter: 'alerts/overload/+',
   overloadAlerts: (stationId: string) => `alerts/overload/${stationId}`,
   overloadAlertsPrefix: 'alerts/overload',
+  /** An alert's acknowledgement, announced to every console (QoS 1); below the alerts' prefix, so the same policies. */
+  overloadAcknowledgementsFilter: 'alerts/overload/+/acknowledgement',
+  overloadAcknowledgements: (stationId: string) => `alerts/overload/${stationId}/acknowledgement`,
   /** A vehicle terminal publishes telemetry here (QoS 1): single reports or dead-zone batches. */
   fleetTelemetryFilter: 'fleet/+/telemetry',
   fleetTelemetry: (deviceId: string) => `fleet/${deviceId}/telemetry`,
@@ -411,6 +414,8 @@ export interface ApiFunctionSpec {
   readonly timeoutS: number;
   /** The routes it serves: the CDK stack declares exactly these on the HTTP API, the local stack dispatches by them. */
   readonly routes: readonly ApiRouteSpec[];
+  /** Topics it may publish (IoT policy patterns, `*` for a level), e.g. acknowledgements; none when absent. */
+  readonly publishesTopics?: readonly string[];
   readonly readsTables: readonly TableName[];
   readonly writesTables: readonly TableName[];
   readonly serviceName: string;
@@ -464,6 +469,7 @@ export const apiFunctions = {
       { method: 'GET', path: '/overload/stations/{stationId}/days/{localDate}', operationId: 'getStationDay', summary: 'A station-day: counters, 超限率 (also without the ≤ 10 % and ≤ 20 % bands), ≥ 80/90/100 t lists', roles: ['enforcement'] },
       { method: 'GET', path: '/overload/offenders', operationId: 'listRepeatOffenders', summary: 'Plates alerted more than once over a range', roles: ['enforcement'] },
     ],
+    publishesTopics: [topics.overloadAcknowledgements('*')],
     readsTables: ['overloadAlerts', 'overLimitRecords', 'stationCounters', 'wimConfig'],
     writesTables: ['overloadAlerts'],
     serviceName: 'overload-api',

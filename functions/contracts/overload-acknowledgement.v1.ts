@@ -1,6 +1,7 @@
 /**
  * Wire contract v1 of an overload alert's acknowledgement: the body of
- * `POST /overload/alerts/{alertId}/acknowledgement` and the `acknowledgement` the API returns with an alert.
+ * `POST /overload/alerts/{alertId}/acknowledgement`, the `acknowledgement` the API returns with an alert, and the
+ * message announcing it on `alerts/overload/{stationId}/acknowledgement` (QoS 1) to every console watching.
  * Public API: change only compatibly. Who and when are not in the request: the server takes them from the caller's
  * token and its own clock, so an officer cannot acknowledge in someone else's name or backdate it.
  */
@@ -32,3 +33,17 @@ export const overloadAcknowledgementV1 = z.object({
 });
 
 export type OverloadAcknowledgementV1 = z.infer<typeof overloadAcknowledgementV1>;
+
+/**
+ * Published on `alerts/overload/{stationId}/acknowledgement` after an acknowledgement is stored (and again when the
+ * same acknowledgement is repeated, so that a retry repairs a lost announcement; consoles apply it idempotently).
+ */
+export const overloadAcknowledgementMessageV1 = z.object({
+  schemaVersion: z.literal(1),
+  alertId: z.string().min(1),
+  stationId: z.string().min(1),
+  status: z.literal('acknowledged'),
+  acknowledgement: overloadAcknowledgementV1,
+});
+
+export type OverloadAcknowledgementMessageV1 = z.infer<typeof overloadAcknowledgementMessageV1>;

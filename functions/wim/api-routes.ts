@@ -11,9 +11,9 @@
  *   GET  /overload/offenders?from=&to=&minAlerts=&limit=   plates alerted repeatedly
  */
 import * as z from 'zod';
-import { ApiError, decodeCursor, defaultPageLimit, encodeCursor, jsonResponse, maxPageLimit, pageBody, parseJsonBody, parseQuery, utcRange } from '../api/http.ts';
+import { ApiError, type ApiLogger, decodeCursor, defaultPageLimit, encodeCursor, jsonResponse, maxPageLimit, pageBody, parseJsonBody, parseQuery, utcRange } from '../api/http.ts';
 import type { RouteImpl } from '../api/router.ts';
-import { type OverloadAcknowledgementV1, overloadAcknowledgementRequestV1 } from '../contracts/overload-acknowledgement.v1.ts';
+import { type OverloadAcknowledgementMessageV1, type OverloadAcknowledgementV1, overloadAcknowledgementRequestV1 } from '../contracts/overload-acknowledgement.v1.ts';
 import { overloadAlertV1 } from '../contracts/overload-alert.v1.ts';
 import { plateColors } from '../contracts/wim-record.v1.ts';
 import { plateKey as normalisedPlateKey } from '../domain/overload/plate.ts';
@@ -41,6 +41,9 @@ export interface OverloadApiOptions {
   readonly nowMs: () => number;
   /** Where the 80 / 90 / 100 t thresholds come from. */
   readonly rules?: OverloadRules;
+  /** Announces an acknowledgement to the consoles (MQTT); absent = no announcement. */
+  readonly announce?: (message: OverloadAcknowledgementMessageV1) => Promise<void>;
+  readonly logger?: ApiLogger;
 }
 
 const dayMs = 86_400_000;
@@ -230,6 +233,16 @@ function hourlyProfile(hours: ReadonlyArray<{ localHour: string; counters: Stati
 // ── Routes ───────────────────────────────────────────────────────────────────────────────────────────────────────
 
 export function overloadRoutes(options: OverloadApiOptions): Record<string, RouteImpl> {
+  // The acknowledgement is stored before it is announced: a failed announcement is logged, not an error (the
+  // consoles also read the status from the API), and the client's retry announces it again.
+  const announceAcknowledgement = async (message: OverloadAcknowledgementMessageV1): Promise<void> => {
+    if (!options.announce) return;
+    try {
+      await options.announce(message);
+    } catch (error) {
+      options.logger?.warn('acknowledgement not announced', { alertId: message.alertId, error: error instanceof Error ? error.message : String(error) });
+    }
+  };
   const { alerts, overLimit, counters, stations, nowMs } = options;
   const rules = options.rules ?? defaultOverloadRules;
 
@@ -319,13 +332,13 @@ export function overloadRoutes(options: OverloadApiOptions): Record<string, Rout
         outcome: body.outcome,
         ...(body.note === undefined ? {} : { note: body.note }),
       };
-      if (await alerts.acknowledge(alertId, acknowledgement)) return jsonResponse(200, { alertId, status: 'acknowledged', acknowledgement });
-
-      const stored = await alerts.alert(alertId);
-      if (!stored) throw new ApiError(404, 'not_found', `no alert ${alertId}`);
-      if (stored.status !== 'acknowledged' || !stored.acknowledgement) throw new Error(`alert ${alertId} is ${stored.status} but could not be acknowledged`);
-      // A repeated request (a retry, a double click) gets the acknowledgement it made; anything else is a conflict.
-      if (sameAcknowledgement(stored.acknowledgement, acknowledgement)) {
+      const stored = (await alerts.acknowledge(alertId, acknowledgement)) ? { ...(await alerts.alert(alertId)), acknowledgement } : await alerts.alert(alertId);
+      if (!stored?.stationId) throw new ApiError(404, 'not_found', `no alert ${alertId}`);
+      if (!stored.acknowledgement) throw new Error(`alert ${alertId} is ${stored.status} but could not be acknowledged`);
+      // A repeated request (a retry, a double click) gets the acknowledgement it made — and announces it again, in
+      // case the first announcement was lost; anything else is a conflict.
+      if (stored.acknowledgement === acknowledgement || sameAcknowledgement(stored.acknowledgement, acknowledgement)) {
+        await announceAcknowledgement({ schemaVersion: 1, alertId, stationId: stored.stationId, status: 'acknowledged', acknowledgement: stored.acknowledgement });
         return jsonResponse(200, { alertId, status: 'acknowledged', acknowledgement: stored.acknowledgement });
       }
       throw new ApiError(409, 'already_acknowledged', `alert ${alertId} was already acknowledged`, { acknowledgement: stored.acknowledgement });

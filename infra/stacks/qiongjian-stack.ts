@@ -520,10 +520,20 @@ export class QiongjianStack extends Stack {
   /** Grants exactly what the function spec declares: table access, IoT publish on its topic prefixes. */
   private grantFromSpec(
     fn: HandlerFunctionParts,
-    spec: Pick<FunctionSpec, 'readsTables' | 'writesTables'> & { readonly publishesTopicPrefixes?: readonly string[] },
+    spec: Pick<FunctionSpec, 'readsTables' | 'writesTables'> & { readonly publishesTopicPrefixes?: readonly string[]; readonly publishesTopics?: readonly string[] },
     iotArn: (resource: string) => string,
   ): void {
     const publishesTopicPrefixes = spec.publishesTopicPrefixes ?? [];
+    const publishesTopics = spec.publishesTopics ?? [];
+    if (publishesTopics.length > 0) {
+      fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['iot:Publish'], resources: publishesTopics.map((topic) => iotArn(`topic/${topic}`)) }));
+      for (const topic of publishesTopics.filter((t) => t.includes('*'))) {
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/${topic}]`,
+          reason: `Publishes ${topic} for any station (topology.publishesTopics): station ids are data, so that level must be a wildcard.`,
+        });
+      }
+    }
     const reads = new Set<TableName>(spec.readsTables);
     const writes = new Set<TableName>(spec.writesTables);
     for (const name of new Set([...reads, ...writes])) {

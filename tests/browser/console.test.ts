@@ -146,7 +146,15 @@ describe.skipIf(skip)('the console in Chromium', () => {
     await expect(page.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"]`).count()).resolves.toBe(1);
   });
 
-  it('opens the evidence and acknowledges the alert', async () => {
+  it('opens the evidence and acknowledges the alert; another console watching the same alert sees it taken', async () => {
+    // A colleague's console, with the same alert's evidence open.
+    const colleagueContext = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'zh-CN' });
+    const colleague = await colleagueContext.newPage();
+    await colleague.goto(stack.endpoints.consoleUrl);
+    await colleague.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 15_000 });
+    await colleague.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"] button`).click();
+    await colleague.getByTestId('evidence-panel').getByTestId('ack-form').waitFor({ timeout: 10_000 });
+
     await page.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"] button`).click();
     const panel = page.getByTestId('evidence-panel');
     await panel.getByTestId('evidence-overload').waitFor({ timeout: 10_000 });
@@ -164,6 +172,14 @@ describe.skipIf(skip)('the console in Chromium', () => {
     const stored = await api<Record<string, unknown>>(`/overload/alerts/${encodeURIComponent(alertId)}`);
     expect(stored.status).toBe(200);
     expect(stored.body).toMatchObject({ alertId, status: 'acknowledged', acknowledgement: { outcome: 'intercepted', note: 'G98 收费站拦截' } });
+
+    // Over MQTT (alerts/overload/{station}/acknowledgement), without a reload: the feed item and the open form.
+    await colleague.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"][data-status="acknowledged"]`).waitFor({ timeout: 10_000 });
+    const colleagueResult = colleague.getByTestId('evidence-panel').getByTestId('ack-result');
+    await colleagueResult.waitFor({ timeout: 10_000 });
+    await expect(colleagueResult.textContent()).resolves.toContain('G98 收费站拦截');
+    await expect(colleague.getByTestId('evidence-panel').getByTestId('ack-form').count()).resolves.toBe(0);
+    await colleagueContext.close();
   });
 
   it('shows the green figures the API serves', async () => {

@@ -517,7 +517,7 @@ describe('HTTP API (JWT-authorized) in front of the API functions', () => {
   it.each([
     ['overloadApi', apiFunctions.overloadApi],
     ['supervisionApi', apiFunctions.supervisionApi],
-  ] as const)('%s: least privilege, exactly its tables (GSIs included), writes only where declared, no IoT', (_name, spec) => {
+  ] as const)('%s: least privilege, exactly its tables (GSIs included), writes only where declared, IoT publish only on its declared topics', (_name, spec) => {
     const statements = statementsOfRole(built.template, roleOfFunction(spec.logicalId));
     const declared = [...new Set<string>([...spec.readsTables, ...spec.writesTables])].map((t) => tables[t as keyof typeof tables].logicalId);
     expect(tablesOf(statements)).toEqual(declared.sort());
@@ -531,7 +531,12 @@ describe('HTTP API (JWT-authorized) in front of the API functions', () => {
         expect(JSON.stringify(onTable.map((s) => s.Resource)), `${t} GSIs`).toContain('/index/*');
       }
     }
-    expect(statements.some((s) => asArray(s.Action as string | string[]).some((a) => a.startsWith('iot:')))).toBe(false);
+    const iot = statements.filter((s) => asArray(s.Action as string | string[]).some((a) => a.startsWith('iot:')));
+    const declaredTopics: readonly string[] = 'publishesTopics' in spec ? spec.publishesTopics : [];
+    expect(iot.flatMap((s) => asArray(s.Action as string | string[]))).toEqual(declaredTopics.length > 0 ? ['iot:Publish'] : []);
+    const topicResources = JSON.stringify(iot.map((s) => s.Resource));
+    for (const topic of declaredTopics) expect(topicResources).toContain(`:topic/${topic}"`);
+    expect(iot.flatMap((s) => asArray(s.Resource as Json))).toHaveLength(declaredTopics.length);
   });
 
   it('passes jwtRolesClaim to the API functions and the MQTT authorizer as API_ROLES_CLAIM', () => {

@@ -49,11 +49,13 @@ interface AnyFunctionSpec {
   readonly readsTables: readonly TableName[];
   readonly writesTables: readonly TableName[];
   readonly publishesTopicPrefixes: readonly string[];
+  /** Exact topics (IoT patterns) besides the prefixes. */
+  readonly publishesTopics: readonly string[];
 }
 const allFunctionSpecs: AnyFunctionSpec[] = [
-  ...functionSpecs.map((f) => ({ ...f, kind: 'stream' as const })),
-  ...scheduledSpecs.map((f) => ({ ...f, kind: 'scheduled' as const })),
-  ...apiSpecs.map((f) => ({ ...f, kind: 'api' as const, publishesTopicPrefixes: [] })),
+  ...functionSpecs.map((f) => ({ ...f, kind: 'stream' as const, publishesTopics: [] })),
+  ...scheduledSpecs.map((f) => ({ ...f, kind: 'scheduled' as const, publishesTopics: [] })),
+  ...apiSpecs.map((f) => ({ ...f, kind: 'api' as const, publishesTopicPrefixes: [], publishesTopics: f.publishesTopics ?? [] })),
 ];
 
 function keySchema(pk: { name: string }, sk?: { name: string }) {
@@ -228,7 +230,7 @@ describe.each(allFunctionSpecs.map((f) => [f.logicalId, f.kind, f] as const))('f
     }
   });
 
-  it('may publish exactly under its declared topic prefixes', () => {
+  it('may publish exactly its declared topics and under its declared topic prefixes', () => {
     const roleId = (resource(template, logicalId, 'AWS::Lambda::Function').Properties.Role as { 'Fn::GetAtt': string[] })[
       'Fn::GetAtt'
     ][0] as string;
@@ -238,10 +240,11 @@ describe.each(allFunctionSpecs.map((f) => [f.logicalId, f.kind, f] as const))('f
     const resources = publish.flatMap((s) => asArray(s.Resource as Json)).map((r) => JSON.stringify(r));
     // Retained prefixes also cover the prefix itself (e.g. the province topic `metrics/green`).
     const retained = spec.publishesTopicPrefixes.filter((p) => RETAINED_TOPIC_PREFIXES.includes(p));
-    expect(resources).toHaveLength(spec.publishesTopicPrefixes.length + retained.length);
+    expect(resources).toHaveLength(spec.publishesTopicPrefixes.length + retained.length + spec.publishesTopics.length);
     for (const prefix of spec.publishesTopicPrefixes) {
       expect(resources.some((r) => r.includes(`:topic/${prefix}/*"`))).toBe(true);
     }
+    for (const topic of spec.publishesTopics) expect(resources.some((r) => r.includes(`:topic/${topic}"`)), topic).toBe(true);
     for (const prefix of retained) expect(resources.some((r) => r.includes(`:topic/${prefix}"`))).toBe(true);
     // iot:RetainPublish exactly where the prefix is retained, on exactly the same resources as iot:Publish.
     const retain = statementsOfRole(template, roleId).filter((s) =>

@@ -3,14 +3,17 @@
  * through the topic rule, the Kinesis emulator and the real WIM handler into dynalite; then node fetch → the local
  * API Gateway (dev-token JWT authorizer) → the real overload API handler → dynalite (real AWS SDK). Nothing mocked.
  */
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishRecords } from '../../devices/simulator/scripted.ts';
 import { documentClient } from '../../functions/adapters/dynamodb/document-client.ts';
 import { DynamoDbWimConfigStore } from '../../functions/adapters/dynamodb/wim-config-store.ts';
 import type { WimRecordV1 } from '../../functions/contracts/wim-record.v1.ts';
 import { shanghaiDate, toShanghaiIso } from '../../functions/shared/local-time.ts';
+import { overloadAcknowledgementMessageV1 } from '../../functions/contracts/overload-acknowledgement.v1.ts';
 import { overloadAlertId } from '../../functions/wim/alert.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { topics } from '../../infra/topology.ts';
 import { sixAxleRecord } from '../support/wim-records.ts';
 
 const station = 'hn-api-k7';
@@ -111,6 +114,11 @@ describe('overload console API on the embedded stack', () => {
   });
 
   it('acknowledges once: a repeat is idempotent, a different one is 409, an operator may not', async () => {
+    // Every console learns of the acknowledgement: a subscriber as an enforcement console would be.
+    const consoleClient = await mqtt.connectAsync(stack.endpoints.mqttUrl, { clientId: `enforcement-ack-${Date.now()}`, protocolVersion: 4 });
+    const announced: unknown[] = [];
+    consoleClient.on('message', (topic, payload) => announced.push({ topic, message: JSON.parse(payload.toString('utf8')) }));
+    await consoleClient.subscribeAsync(topics.overloadAcknowledgementsFilter, { qos: 1 });
     const path = `/overload/alerts/${idOf('a2')}/acknowledgement`;
     expect((await api(path, { method: 'POST', body: JSON.stringify({ outcome: 'intercepted' }), role: 'operator' })).status).toBe(403);
 
@@ -137,6 +145,15 @@ describe('overload console API on the embedded stack', () => {
     const acknowledged = await api(`/overload/alerts?stationId=${station}&status=acknowledged&${range}`);
     expect(acknowledged.json.items.map((a: { recordId: string }) => a.recordId)).toEqual(['a2']);
     expect((await api(`/overload/alerts/${idOf('a2')}`)).json.acknowledgement).toEqual(first.json.acknowledgement);
+    // Announced on the station's acknowledgement topic: once for the acknowledgement, once more for the idempotent
+    // repeat (so that a retry repairs a lost announcement); never for the refused ones.
+    const deadline = Date.now() + 5000;
+    while (announced.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    await consoleClient.endAsync();
+    const expected = { topic: topics.overloadAcknowledgements(station), message: { schemaVersion: 1, alertId: idOf('a2'), stationId: station, status: 'acknowledged', acknowledgement: first.json.acknowledgement } };
+    expect(announced).toEqual([expected, expected]);
+    expect(overloadAcknowledgementMessageV1.parse(expected.message)).toEqual(expected.message);
   });
 
   it('reports the station-day as published: counters, 超限率, hours and the heavy lists', async () => {

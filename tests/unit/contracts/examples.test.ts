@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { overloadAlertV1 } from '../../../functions/contracts/overload-alert.v1.ts';
+import { acknowledgementOutcomes, overloadAcknowledgementMessageV1 } from '../../../functions/contracts/overload-acknowledgement.v1.ts';
 import { greenMetricsMessageV1 } from '../../../functions/contracts/green-metrics.v1.ts';
 import { supervisionAlertV1 } from '../../../functions/contracts/supervision-alert.v1.ts';
 import { telemetryBatchV1, telemetryMessageV1 } from '../../../functions/contracts/telemetry.v1.ts';
@@ -64,6 +65,13 @@ describe('docs/contracts.md examples', () => {
     const batch = telemetryBatchV1.parse(firstJsonBlockAfter('## Telemetry v1'));
     expect(batch.reports).toHaveLength(2);
     expect(telemetryMessageV1.safeParse(batch).success).toBe(true);
+  });
+
+  it('the overload acknowledgement example parses, and lists every outcome the contract has', () => {
+    const message = overloadAcknowledgementMessageV1.parse(firstJsonBlockAfter('## Overload acknowledgement v1'));
+    expect(message.acknowledgement.outcome).toBe('intercepted');
+    const section = page.slice(page.indexOf('## Overload acknowledgement v1'), page.indexOf('## Telemetry v1'));
+    for (const outcome of acknowledgementOutcomes) expect(section).toContain(`\`${outcome}\``);
   });
 
   it('the supervision alert example parses', () => {

@@ -5,6 +5,7 @@ import { emptyCounters, type StationCountersValue } from '../../../functions/dom
 import { overloadAlertId } from '../../../functions/wim/alert.ts';
 import type { StoredAlert, StoredOverLimitRecord } from '../../../functions/wim/api-ports.ts';
 import { localDatesDescending, overloadRoutes } from '../../../functions/wim/api-routes.ts';
+import type { OverloadAcknowledgementMessageV1 } from '../../../functions/contracts/overload-acknowledgement.v1.ts';
 import { apiFunctions } from '../../../infra/topology.ts';
 import { MemoryAlertStore, MemoryCounters, MemoryOverLimitStore, MemoryStations } from './memory-overload-stores.ts';
 
@@ -60,6 +61,9 @@ describe('overload API routes (router over in-memory ports)', () => {
   let stations: MemoryStations;
   let nowMs: number;
   let route: ReturnType<typeof createRouter>;
+  let announced: OverloadAcknowledgementMessageV1[];
+  let announceFails: boolean;
+  let warnings: string[];
 
   const call = async (method: string, path: string, extra: Partial<ApiRequest> & { as?: Record<string, string> | null } = {}) => {
     const { as = officer, ...rest } = extra;
@@ -90,7 +94,15 @@ describe('overload API routes (router over in-memory ports)', () => {
     hourly = new MemoryCounters();
     stations = new MemoryStations();
     nowMs = Date.parse(nowUtc);
-    route = createRouter(apiFunctions.overloadApi.routes, overloadRoutes({ alerts, overLimit, counters: hourly, stations, nowMs: () => nowMs }));
+    announced = [];
+    announceFails = false;
+    warnings = [];
+    const announce = async (message: OverloadAcknowledgementMessageV1) => {
+      if (announceFails) throw new Error('IoT data plane unavailable');
+      announced.push(message);
+    };
+    const logger = { info: () => {}, warn: (message: string) => void warnings.push(message), error: () => {} };
+    route = createRouter(apiFunctions.overloadApi.routes, overloadRoutes({ alerts, overLimit, counters: hourly, stations, nowMs: () => nowMs, announce, logger }));
   });
 
   describe('GET /overload/alerts', () => {
@@ -222,6 +234,27 @@ describe('overload API routes (router over in-memory ports)', () => {
 
       const listed = await get('/overload/alerts', { status: 'acknowledged' });
       expect(listed.json.items[0]).toMatchObject({ alertId: id, status: 'acknowledged', acknowledgement });
+    });
+
+    it('announces the acknowledgement to the consoles, again on a repeat, never on a refusal', async () => {
+      const acknowledgement = { byId: 'officer-7', byName: '王警官', atUtc: nowUtc, outcome: 'intercepted' };
+      await acknowledge(id, { outcome: 'intercepted' });
+      await acknowledge(id, { outcome: 'intercepted' });
+      expect((await acknowledge(id, { outcome: 'not-found' })).statusCode).toBe(409);
+      expect((await acknowledge(overloadAlertId('hn-a', 'nope'), { outcome: 'other' })).statusCode).toBe(404);
+      const message = { schemaVersion: 1, alertId: id, stationId: 'hn-a', status: 'acknowledged', acknowledgement };
+      expect(announced).toEqual([message, message]);
+    });
+
+    it('keeps the acknowledgement when the announcement fails (logged), and a retry announces it', async () => {
+      announceFails = true;
+      const first = await acknowledge(id, { outcome: 'intercepted' });
+      expect(first.statusCode).toBe(200);
+      expect(alerts.items.get(id)?.status).toBe('acknowledged');
+      expect(warnings).toEqual(['acknowledgement not announced']);
+      announceFails = false;
+      expect((await acknowledge(id, { outcome: 'intercepted' })).statusCode).toBe(200);
+      expect(announced.map((m) => m.alertId)).toEqual([id]);
     });
 
     it.each([

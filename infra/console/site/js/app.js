@@ -103,7 +103,8 @@ async function main() {
   connectLive(config, session.token, topicsFor(can), {
     onState: setConnection,
     onMessage(topic, message) {
-      if (topic.startsWith('alerts/overload/')) feed.addOverload(message, { fromLive: true });
+      if (topic.startsWith('alerts/overload/') && topic.endsWith('/acknowledgement')) feed.acknowledged(message);
+      else if (topic.startsWith('alerts/overload/')) feed.addOverload(message, { fromLive: true });
       else if (topic.startsWith('alerts/supervision/')) feed.addSupervision(message, { fromLive: true });
       else if (topic === 'metrics/green' || topic.startsWith('metrics/green/')) green?.onMessage(message);
     },

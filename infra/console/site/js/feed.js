@@ -262,8 +262,23 @@ export function createFeed({ root, panel, api, canAcknowledge, stationName }) {
     render();
   }
 
+  /**
+   * Another console (or this one) acknowledged an alert: an acknowledgement v1 message from
+   * `alerts/overload/{stationId}/acknowledgement`. Applied once however often it arrives; an open evidence panel of
+   * that alert swaps its form for the result.
+   */
+  function acknowledgedElsewhere(message) {
+    if (!message?.alertId || !message.acknowledgement) return;
+    const entry = entries.get(`overload:${message.alertId}`);
+    if (!entry || entry.status === 'acknowledged') return;
+    markAcknowledged(message.alertId, message.acknowledgement);
+    const form = selectedKey === `overload:${message.alertId}` ? panel.querySelector('[data-testid="ack-form"]') : null;
+    form?.replaceWith(ackResult(message.acknowledgement));
+  }
+
   return {
     addOverload: (source, options) => upsert(overloadEntry(source), options),
+    acknowledged: acknowledgedElsewhere,
     addSupervision: (source, options) => upsert(supervisionEntry(source), options),
     render,
     close: closePanel,

@@ -5,7 +5,8 @@ import mqtt from '/vendor/mqtt.esm.js';
 /** The topic filters a role may subscribe to (admin: all). */
 export function topicsFor(can) {
   return [
-    ...(can('enforcement') ? ['alerts/overload/+'] : []),
+    // Alerts, and their acknowledgements by any officer (so every console shows who took one).
+    ...(can('enforcement') ? ['alerts/overload/+', 'alerts/overload/+/acknowledgement'] : []),
     ...(can('supervisor') ? ['alerts/supervision/#'] : []),
     ...(can('operator') ? ['metrics/green', 'metrics/green/+'] : []),
   ];
