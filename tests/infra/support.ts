@@ -1,46 +1,21 @@
 /**
  * Shared helpers for the CDK template tests: synthesize the real app (without esbuild) and walk the template.
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type BuildAppProps, buildApp } from '../../infra/app.ts';
 import { REPO_ROOT } from '../../infra/stacks/qiongjian-stack.ts';
-import { apiFunctions, functions, scheduledFunctions } from '../../infra/topology.ts';
 
 /** Context that makes NodejsFunction skip esbuild (the asset gets a placeholder hash). */
 export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };
 
-/**
- * NodejsFunction checks that its entry file exists even when bundling is skipped. Handlers are written in parallel
- * with the infrastructure, so if one does not exist yet the tests point the stack at a stub project in a temp dir
- * (same relative entry paths) instead of failing for a reason that is not the stack's.
- */
-function projectRootForTests(): string {
-  const entries = [...Object.values(functions), ...Object.values(scheduledFunctions), ...Object.values(apiFunctions)].map(
-    (f) => f.entry,
-  );
-  if (entries.every((entry) => existsSync(path.join(REPO_ROOT, entry)))) return REPO_ROOT;
-  const root = mkdtempSync(path.join(tmpdir(), 'qiongjian-stub-'));
-  writeFileSync(path.join(root, 'package-lock.json'), '{"lockfileVersion":3}\n');
-  for (const entry of entries) {
-    mkdirSync(path.dirname(path.join(root, entry)), { recursive: true });
-    writeFileSync(path.join(root, entry), 'export const handler = async () => ({ batchItemFailures: [] });\n');
-  }
-  return root;
-}
-
-let cachedRoot: string | undefined;
-
 /** The real app (nag off unless asked), not yet synthesized. */
 export function build(props: BuildAppProps = {}) {
-  cachedRoot ??= projectRootForTests();
   return buildApp({
     nag: false,
     ...props,
     context: { ...SKIP_BUNDLING, ...props.context },
-    stack: { projectRoot: cachedRoot, ...props.stack },
+    // The real repository: NodejsFunction checks that every handler entry exists, so a missing one fails here.
+    stack: { projectRoot: REPO_ROOT, ...props.stack },
   });
 }
 
