@@ -12,6 +12,7 @@
  *
  * BENCH_SCALE (default 1) multiplies the record counts; BENCH_SKIP=e2e,latency skips sections.
  */
+import { consoleMqttAuthorizerSpec } from '../../infra/constructs/console-mqtt-authorizer.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -416,7 +417,8 @@ async function benchLatency(stack: ChildStack): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------------
 async function benchBundles(): Promise<void> {
   const sizes: Record<string, { runtimeSdkBytes: number; bundledSdkBytes: number }> = {};
-  for (const [name, spec] of Object.entries({ ...functions, ...scheduledFunctions, ...apiFunctions })) {
+  // The console's IoT custom authorizer is not in the topology (it has no local twin) but is deployed too.
+  for (const [name, spec] of Object.entries({ ...functions, ...scheduledFunctions, ...apiFunctions, consoleMqttAuthorizer: consoleMqttAuthorizerSpec })) {
     const sizeWith = async (external: string[]) => {
       const out = await build({
         entryPoints: [resolve(repoRoot, spec.entry)],
