@@ -2,7 +2,8 @@
  * The console in a real browser (Debian's Chromium through playwright-core) against the real embedded stack: the
  * static site, `/config.json`, the HTTP API with development tokens and MQTT over WebSocket, all on the stack's HTTP
  * port. An over-limit WIM record goes through the whole pipeline and must appear in the feed, open its evidence and
- * be acknowledged; the green figures a snapshot computed must be the ones shown. Nothing is mocked.
+ * be acknowledged; the green figures a snapshot computed must be the ones shown; a station's day, the repeat
+ * offenders and a vehicle's detail and track must show what the API serves. Nothing is mocked.
  *
  * Needs /usr/bin/chromium (`apt-get install -y chromium`) or CHROMIUM_PATH; QJ_SKIP_BROWSER_TESTS=1 skips the suite.
  */
@@ -43,6 +44,33 @@ const fleet: Array<{ vehicle: VehicleV1; kWhPerKm?: number; fuelLPerKm?: number 
   { vehicle: { ...base, deviceId: 'cs-taxi-e1', plate: '琼A·D1003', category: 'taxi', energyType: 'bev' }, kWhPerKm: 0.15 },
 ];
 const minutes = 20;
+
+// A ≥ 80 t truck (same plate as the 62 t one: a repeat offender) and a coach near Sanya with a track and a speeding episode.
+const heavyRecordId = 'console-85t';
+const coach: VehicleV1 = { deviceId: 'cs-coach-1', plate: '琼B·C2001', plateColor: 'yellow', category: 'coach', energyType: 'diesel', operator: '海南海汽运输集团', city: '三亚市', inService: true };
+const coachReports = 41;
+
+function coachTrack(endMs: number): TelemetryReportV1[] {
+  return Array.from({ length: coachReports }, (_, i) => ({
+    deviceId: coach.deviceId,
+    seq: i,
+    ts: toShanghaiIso(endMs - (coachReports - 1 - i) * 30_000),
+    lat: 18.3 + i * 0.003,
+    lon: 109.5 + i * 0.004,
+    speedKmh: i >= 20 && i < 28 ? 118 : 70,
+    headingDeg: 50,
+    odometerKm: 80_000 + i * 0.5,
+    ignition: true,
+    driverId: 'D-460200',
+  }));
+}
+
+interface StationDay {
+  counters: { trucksWeighed: number; overLimit: number };
+  rates: Record<'overLimitRate' | 'overLimitRateExcluding10' | 'overLimitRateExcluding20', number>;
+  hours: Array<{ hour: number; trucksWeighed: number; overLimit: number }>;
+  heavy: Record<'over80t' | 'over90t' | 'over100t', Array<{ recordId: string; grossWeightKg: number }>>;
+}
 
 function reportsOf(d: (typeof fleet)[number], startMs: number): TelemetryReportV1[] {
   return Array.from({ length: minutes + 1 }, (_, i) => ({
@@ -202,14 +230,125 @@ describe.skipIf(skip)('the console in Chromium', () => {
     await expect(page.locator('[data-testid="green-trends"] svg').count()).resolves.toBeGreaterThan(0);
   });
 
+  it("opens a station's day from the station table: the figures, hours and heavy lists the API serves", async () => {
+    // A ≥ 80 t record through the pipeline, like the 62 t one.
+    const heavyRecord = sixAxleRecord({ recordId: heavyRecordId, stationId: station, measuredAt: toShanghaiIso(Date.now() - 30_000), grossWeightKg: 85_000 });
+    await publishRecords(stack.endpoints.mqttUrl, [{ record: heavyRecord }]);
+    await page.locator(`[data-testid="alert-item"][data-alert-id="${overloadAlertId(station, heavyRecordId)}"]`).waitFor({ timeout: 15_000 });
+    await stack.drain();
+
+    const date = shanghaiDate(Date.now());
+    const day = await api<StationDay>(`/overload/stations/${station}/days/${date}`);
+    expect(day.status).toBe(200);
+    expect(day.body.heavy.over80t.map((r) => r.recordId)).toEqual([heavyRecordId]);
+    expect(day.body.counters.overLimit).toBeGreaterThanOrEqual(2);
+
+    // Reloaded: the station list and the offenders include the new record (both are read on load).
+    await page.reload();
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await page.locator(`[data-testid="station-row"][data-station-id="${station}"]`).click();
+    const detail = page.getByTestId('evidence-panel').getByTestId('station-detail');
+    const chart = detail.getByTestId('station-hourly-chart');
+    await chart.waitFor({ timeout: 10_000 });
+    await expect(detail.getAttribute('data-date')).resolves.toBe(date);
+    await expect(page.locator(`[data-testid="station-row"][data-station-id="${station}"]`).getAttribute('class')).resolves.toContain('selected');
+
+    const figure = (metric: string) => detail.locator(`[data-testid="station-figure"][data-metric="${metric}"]`);
+    for (const metric of ['trucksWeighed', 'overLimit'] as const) {
+      await expect(figure(metric).getAttribute('data-value'), metric).resolves.toBe(String(day.body.counters[metric]));
+      await expect(figure(metric).getByTestId('station-figure-value').textContent(), metric).resolves.toBe(day.body.counters[metric].toLocaleString('zh-CN'));
+    }
+    for (const metric of ['overLimitRate', 'overLimitRateExcluding10', 'overLimitRateExcluding20'] as const) {
+      await expect(figure(metric).getAttribute('data-value'), metric).resolves.toBe(String(day.body.rates[metric]));
+      await expect(figure(metric).getByTestId('station-figure-value').textContent(), metric).resolves.toBe(`${(day.body.rates[metric] * 100).toFixed(1)} %`);
+    }
+    // 24 hours, two bars each, the API's numbers.
+    for (const series of ['trucksWeighed', 'overLimit'] as const) {
+      const values = await chart.locator(`rect[data-series="${series}"]`).evaluateAll((bars) => bars.map((bar) => Number(bar.getAttribute('data-value'))));
+      expect(values, series).toEqual(day.body.hours.map((hour) => hour[series]));
+    }
+    // The 85 t truck is in the ≥ 80 t list, the 62 t one is not; nothing reaches 90 t.
+    const list80 = detail.getByTestId('heavy-list-80');
+    await expect(list80.locator(`[data-record-id="${heavyRecordId}"]`).count()).resolves.toBe(1);
+    await expect(list80.locator('[data-record-id="console-1"]').count()).resolves.toBe(0);
+    await expect(list80.locator('[data-testid="heavy-row"]').count()).resolves.toBe(day.body.heavy.over80t.length);
+    expect(await list80.textContent()).toContain('85,000');
+    for (const testid of ['heavy-list-90', 'heavy-list-100']) await expect(detail.getByTestId(testid).locator('[data-testid="heavy-row"]').count(), testid).resolves.toBe(0);
+
+    // Repeat offenders (last 30 days): the plate alerted at 62 t and at 85 t, as the API lists it.
+    const offenders = await api<{ items: Array<{ plateKey: string; alertCount: number }> }>('/overload/offenders');
+    expect(offenders.body.items.find((o) => o.plateKey === '琼A12345#yellow')?.alertCount).toBe(2);
+    const rows = page.getByTestId('offenders').locator('[data-testid="offender-row"]');
+    await expect(rows.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-plate-key'), Number(tr.getAttribute('data-alert-count'))]))).resolves.toEqual(
+      offenders.body.items.map((o) => [o.plateKey, o.alertCount]),
+    );
+
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: resolve(artifacts, 'station-detail.png') });
+
+    // Another day from the date input: yesterday had nothing at this station.
+    const yesterday = shanghaiDate(Date.now() - 86_400_000);
+    await detail.getByTestId('station-date').fill(yesterday);
+    await page.locator(`[data-testid="station-detail"][data-date="${yesterday}"] [data-testid="station-hourly-chart"]`).waitFor({ timeout: 10_000 });
+    await expect(page.locator('[data-testid="station-figure"][data-metric="trucksWeighed"]').getAttribute('data-value')).resolves.toBe('0');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('opens a vehicle from its map marker as admin: plate, driving clocks, violations and its track on the map', async () => {
+    await new DynamoDbVehicleStore(documentClient(stack.dynamo), stack.tableName('vehicles')).putMany([coach]);
+    const client = await connectAsync(stack.endpoints.mqttUrl, { clientId: coach.deviceId, clean: true, reconnectPeriod: 0 });
+    for (const report of coachTrack(Date.now() - 2 * 60_000)) await client.publishAsync(`fleet/${coach.deviceId}/telemetry`, JSON.stringify(report), { qos: 1 });
+    await client.endAsync();
+    await stack.drain();
+    await stack.runScheduled('fleetSweep');
+
+    await page.reload();
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await page.locator(`[data-testid="vehicle-marker"][data-device-id="${coach.deviceId}"]`).click();
+    const detail = page.getByTestId('evidence-panel').getByTestId('vehicle-detail');
+    await detail.getByTestId('vehicle-track-summary').waitFor({ timeout: 10_000 });
+    await expect(detail.getByTestId('vehicle-plate').textContent()).resolves.toContain(coach.plate);
+    await expect(detail.getByTestId('vehicle-driving').count()).resolves.toBe(1);
+
+    const track = await api<{ items: Array<{ lat: number; lon: number }>; cursor?: string }>(`/supervision/vehicles/${coach.deviceId}/track?limit=1000`);
+    expect(track.status).toBe(200);
+    expect(track.body.cursor).toBeUndefined();
+    expect(track.body.items).toHaveLength(coachReports);
+    const polyline = page.getByTestId('map').getByTestId('vehicle-track');
+    await expect(polyline.getAttribute('data-device-id')).resolves.toBe(coach.deviceId);
+    const points = ((await polyline.getAttribute('points')) ?? '').trim().split(/\s+/);
+    expect(points).toHaveLength(track.body.items.length);
+
+    const violations = await api<{ items: unknown[] }>(`/supervision/violations?deviceId=${coach.deviceId}`);
+    await expect(detail.getByTestId('vehicle-violations').getAttribute('data-count')).resolves.toBe(String(violations.body.items.length));
+
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: resolve(artifacts, 'vehicle-detail.png') });
+    expect(pageErrors).toEqual([]);
+  });
+
   it('switches to English and leaves a screenshot', async () => {
     await mkdir(artifacts, { recursive: true });
+    // The vehicle's panel is still open: closing it takes its track off the map.
     await page.getByTestId('evidence-close').click();
+    await expect(page.getByTestId('vehicle-track').count()).resolves.toBe(0);
     await page.screenshot({ path: resolve(artifacts, 'console.png'), fullPage: true });
     await page.getByTestId('language-toggle').click();
     await expect(page.getByTestId('connection-status').textContent()).resolves.toBe('Live');
     await page.setViewportSize({ width: 768, height: 1024 });
     await page.screenshot({ path: resolve(artifacts, 'console-tablet-en.png'), fullPage: true });
+
+    // The panels on a portrait tablet, in English (a sheet over the lower half; the map stays in view).
+    await page.locator(`[data-testid="station-row"][data-station-id="${station}"]`).click();
+    await page.getByTestId('station-hourly-chart').waitFor({ timeout: 10_000 });
+    await expect(page.getByTestId('station-detail').textContent()).resolves.toContain('Over-limit rate');
+    await page.screenshot({ path: resolve(artifacts, 'station-detail-tablet-en.png') });
+    await page.locator(`[data-testid="vehicle-marker"][data-device-id="${coach.deviceId}"]`).click();
+    await page.getByTestId('vehicle-track-summary').waitFor({ timeout: 10_000 });
+    await expect(page.locator('[data-testid="station-row"].selected').count()).resolves.toBe(0);
+    await expect(page.getByTestId('vehicle-track').count()).resolves.toBe(1);
+    await page.screenshot({ path: resolve(artifacts, 'vehicle-detail-tablet-en.png') });
+    await page.getByTestId('evidence-close').click();
     expect(pageErrors).toEqual([]);
   });
 
@@ -220,6 +359,15 @@ describe.skipIf(skip)('the console in Chromium', () => {
     await operator.locator('body[data-ready="true"][data-roles="operator"]').waitFor({ timeout: 15_000 });
     await expect(operator.getByTestId('alert-feed-section').isVisible()).resolves.toBe(false);
     await expect(operator.getByTestId('green-panel').isVisible()).resolves.toBe(true);
+    await expect(operator.getByTestId('offenders-card').isVisible()).resolves.toBe(false);
+    // A station or a vehicle opens with what the listings carry: the day's routes and the vehicle's are not theirs.
+    await operator.locator(`[data-testid="station-row"][data-station-id="${station}"]`).click();
+    await operator.getByTestId('station-detail').getByTestId('station-limited').waitFor({ timeout: 10_000 });
+    await expect(operator.getByTestId('station-hourly-chart').count()).resolves.toBe(0);
+    await operator.locator(`[data-testid="vehicle-marker"][data-device-id="${coach.deviceId}"]`).click();
+    await operator.getByTestId('vehicle-detail').getByTestId('vehicle-limited').waitFor({ timeout: 10_000 });
+    await expect(operator.getByTestId('vehicle-plate').textContent()).resolves.toContain(coach.plate);
+    await expect(operator.getByTestId('vehicle-track').count()).resolves.toBe(0);
     await operator.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 15_000 });
     await operator.close();
   });

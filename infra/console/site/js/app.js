@@ -4,6 +4,9 @@ import { can as canFor, roles, signIn } from './auth.js';
 import { createFeed } from './feed.js';
 import { createGreen } from './green.js';
 import { createMap } from './map.js';
+import { createPanel } from './panel.js';
+import { createOffenders, createStationDetail } from './stations.js';
+import { createVehicleDetail } from './vehicles.js';
 import { h } from './format.js';
 import { currentLang, onLangChange, setLang, t, translateDom } from './i18n.js';
 import { connectLive, topicsFor } from './live.js';
@@ -11,6 +14,7 @@ import { connectLive, topicsFor } from './live.js';
 const $ = (id) => document.getElementById(id);
 const refreshMapMs = 60_000;
 const recentViolationsMs = 24 * 3_600_000;
+const refreshOffendersMs = 5 * 60_000;
 
 function showBanner(text) {
   const banner = $('banner');
@@ -66,8 +70,25 @@ async function main() {
   setUpHeader(config, session);
   const api = createApi(config.apiBaseUrl ?? '/api', session.token);
 
-  const map = createMap({ mapRoot: $('map'), tableRoot: $('stations'), api, onStations: () => feed.render() });
-  const feed = createFeed({ root: $('feed'), panel: $('evidence'), api, canAcknowledge: can('enforcement'), stationName: (id) => map.stationName(id) });
+  const panel = createPanel($('evidence'));
+  const map = createMap({
+    mapRoot: $('map'),
+    tableRoot: $('stations'),
+    api,
+    onStations: () => {
+      feed.render();
+      offenders?.render();
+    },
+    onStationClick: (stationId) => void stationDetail.open(stationId),
+    onVehicleClick: (position) => void vehicleDetail.open(position),
+  });
+  const feed = createFeed({ root: $('feed'), panel, api, canAcknowledge: can('enforcement'), stationName: (id) => map.stationName(id) });
+  // The station day and the offenders are the enforcement role's routes, the vehicle state, track and violations the
+  // supervisor's (apiFunctions.*.routes in infra/topology.ts); other roles get what the listings already carry.
+  const stationDetail = createStationDetail({ panel, api, canDay: can('enforcement'), station: (id) => map.station(id), onSelect: (stationId) => map.select({ stationId }) });
+  const vehicleDetail = createVehicleDetail({ panel, api, canDetail: can('supervisor'), map });
+  const offenders = can('enforcement') ? createOffenders({ root: $('offenders'), api, stationName: (id) => map.stationName(id) }) : undefined;
+  $('offenders-card').hidden = !offenders;
   const green = can('operator') ? createGreen({ root: $('green'), api }) : undefined;
   $('green-card').hidden = !green;
   $('feed-card').hidden = !(can('enforcement') || can('supervisor'));
@@ -98,6 +119,7 @@ async function main() {
   }
   initial.push(map.load());
   if (green) initial.push(green.load());
+  if (offenders) initial.push(offenders.load());
 
   // Live topics right away: an alert published while the lists load is merged by its id, not lost.
   connectLive(config, session.token, topicsFor(can), {
@@ -114,6 +136,7 @@ async function main() {
   if (feedErrors.length > 0) showBanner(t('feed.loadFailed', { message: feedErrors.map((e) => e.message).join('; ') }));
   document.body.dataset.ready = 'true';
   setInterval(() => void map.load(), refreshMapMs);
+  if (offenders) setInterval(() => void offenders.load(), refreshOffendersMs);
 
   onLangChange(() => {
     translateDom();
@@ -123,6 +146,9 @@ async function main() {
     void feed.reopen();
     map.render();
     green?.render();
+    offenders?.render();
+    stationDetail.reopen();
+    vehicleDetail.reopen();
   });
 }
 

@@ -13,10 +13,13 @@ const width = 480;
 const height = 200;
 const pad = { left: 52, right: 12, top: 14, bottom: 34 };
 
-function frame(title, labels, yMax, formatY) {
+/** band: each label owns an equal slot and x(i) is its middle (bars), else the labels span the width (lines). */
+function frame(title, labels, yMax, formatY, { band = false } = {}) {
   const innerW = width - pad.left - pad.right;
   const innerH = height - pad.top - pad.bottom;
-  const x = (i) => pad.left + (labels.length <= 1 ? innerW / 2 : (i * innerW) / (labels.length - 1));
+  const x = band
+    ? (i) => pad.left + ((i + 0.5) * innerW) / Math.max(1, labels.length)
+    : (i) => pad.left + (labels.length <= 1 ? innerW / 2 : (i * innerW) / (labels.length - 1));
   const y = (v) => pad.top + innerH - (yMax > 0 ? (Math.min(v, yMax) / yMax) * innerH : 0);
   const grid = [0, 0.2, 0.4, 0.6, 0.8, 1].map((f) =>
     s('g', { class: 'grid' }, s('line', { x1: pad.left, x2: width - pad.right, y1: y(yMax * f), y2: y(yMax * f) }), s('text', { x: pad.left - 6, y: y(yMax * f) + 4, 'text-anchor': 'end' }, formatY(yMax * f))),
@@ -60,6 +63,34 @@ export function barChart({ title, labels, values, formatY, className = '' }) {
     if (typeof v !== 'number') return;
     const top = y(Math.max(0, v));
     svg.append(s('rect', { class: `bar ${className}`, x: x(i) - barW / 2, y: top, width: barW, height: Math.max(0, y(0) - top) }, s('title', {}, `${labels[i]}: ${formatY(v)}`)));
+  });
+  return svg;
+}
+
+/**
+ * Bars of several series side by side per label (e.g. trucks and over-limit trucks per hour): series = [{ label,
+ * className, key, values: number[] }]. Every bar carries data-series (key), data-index and data-value, and a title.
+ * Counts: the axis goes to at least 5 so that its grid lines fall on whole numbers.
+ */
+export function groupedBarChart({ title, labels, series, formatY }) {
+  const max = Math.max(0, ...series.flatMap((one) => one.values.filter((v) => typeof v === 'number')));
+  const yMax = Math.max(5, niceMax(max));
+  const { svg, x, y, innerW } = frame(title, labels, yMax, formatY, { band: true });
+  const slot = innerW / Math.max(1, labels.length);
+  const barW = (slot * 0.8) / Math.max(1, series.length);
+  series.forEach((one, k) => {
+    one.values.forEach((v, i) => {
+      if (typeof v !== 'number') return;
+      const top = y(Math.max(0, v));
+      const left = x(i) - (slot * 0.8) / 2 + k * barW;
+      svg.append(
+        s(
+          'rect',
+          { class: `bar ${one.className ?? ''}`, x: left.toFixed(2), y: top.toFixed(2), width: Math.max(1, barW - 0.5).toFixed(2), height: Math.max(0, y(0) - top).toFixed(2), 'data-series': one.key, 'data-index': i, 'data-value': v },
+          s('title', {}, `${labels[i]} · ${one.label}: ${formatY(v)}`),
+        ),
+      );
+    });
   });
   return svg;
 }

@@ -159,26 +159,19 @@ export function createFeed({ root, panel, api, canAcknowledge, stationName }) {
     root.replaceChildren(...(filterBar ? [filterBar] : []), shown.length === 0 ? h('p', { class: 'empty' }, t('feed.empty')) : list);
   }
 
-  function closePanel() {
-    selectedKey = undefined;
-    panel.hidden = true;
-    panel.replaceChildren();
-    document.body.classList.remove('panel-open');
-    render();
-  }
-
+  // The side panel is shared (js/panel.js): another owner taking it over, or its close button, ends the selection.
   function panelFrame(title, ...content) {
-    panel.replaceChildren(
-      h(
-        'header',
-        { class: 'panel-head' },
-        h('h2', {}, title),
-        h('button', { type: 'button', class: 'close', 'aria-label': t('evidence.close'), dataset: { testid: 'evidence-close' }, onclick: closePanel }, '×'),
-      ),
-      h('div', { class: 'panel-body' }, ...content),
-    );
-    panel.hidden = false;
-    document.body.classList.add('panel-open');
+    const entry = entries.get(selectedKey);
+    panel.show({
+      owner: 'feed',
+      title,
+      content,
+      data: entry ? { alertId: entry.alertId, kind: entry.kind } : {},
+      onClose: () => {
+        selectedKey = undefined;
+        render();
+      },
+    });
   }
 
   async function open(key) {
@@ -187,8 +180,6 @@ export function createFeed({ root, panel, api, canAcknowledge, stationName }) {
     if (entry) entry.isNew = false;
     render();
     if (!entry) return;
-    panel.dataset.alertId = entry.alertId;
-    panel.dataset.kind = entry.kind;
     if (entry.kind === 'supervision') {
       panelFrame(`${t('evidence.title')} · ${t(`violation.${entry.type}`)}`, supervisionEvidence(entry.message));
       return;
@@ -272,7 +263,7 @@ export function createFeed({ root, panel, api, canAcknowledge, stationName }) {
     const entry = entries.get(`overload:${message.alertId}`);
     if (!entry || entry.status === 'acknowledged') return;
     markAcknowledged(message.alertId, message.acknowledgement);
-    const form = selectedKey === `overload:${message.alertId}` ? panel.querySelector('[data-testid="ack-form"]') : null;
+    const form = selectedKey === `overload:${message.alertId}` ? panel.root.querySelector('[data-testid="ack-form"]') : null;
     form?.replaceWith(ackResult(message.acknowledgement));
   }
 
@@ -281,7 +272,7 @@ export function createFeed({ root, panel, api, canAcknowledge, stationName }) {
     acknowledged: acknowledgedElsewhere,
     addSupervision: (source, options) => upsert(supervisionEntry(source), options),
     render,
-    close: closePanel,
+    close: () => (selectedKey ? panel.close() : undefined),
     reopen: () => (selectedKey ? open(selectedKey) : undefined),
   };
 }
@@ -343,7 +334,7 @@ function overloadEvidence(detail) {
   );
 }
 
-function supervisionFacts(message) {
+export function supervisionFacts(message) {
   const details = message?.details ?? {};
   const pick = ['peakSpeedKmh', 'limitKmh', 'overKmh', 'continuousDrivingS', 'zoneName', 'silentS'].filter((k) => details[k] !== undefined).slice(0, 2);
   return pick.map((k) => h('span', { class: 'fact' }, `${k}=${typeof details[k] === 'number' ? number(details[k], 1) : details[k]}`));
