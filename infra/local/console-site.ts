@@ -12,7 +12,16 @@ import type { HttpRequest, HttpResponse, HttpRouter } from './http-router.ts';
 export interface ConsoleConfig {
   readonly apiBaseUrl: string;
   readonly mqtt?: { readonly url: string; readonly tokenQueryParam?: string };
-  readonly auth: { readonly kind: 'dev-token'; readonly token: string };
+  readonly auth:
+    | { readonly kind: 'dev-token'; readonly token: string }
+    | {
+        readonly kind: 'oidc';
+        readonly authorizationEndpoint: string;
+        readonly tokenEndpoint: string;
+        readonly clientId: string;
+        readonly scopes?: readonly string[];
+        readonly logoutEndpoint?: string;
+      };
   readonly stage: string;
 }
 
