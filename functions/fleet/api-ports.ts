@@ -3,6 +3,7 @@
  * the vehicles' states and the registry. DynamoDB adapters in functions/adapters/dynamodb/violation-queries.ts and
  * vehicle-state-queries.ts; in-memory fakes in the unit tests.
  */
+import * as z from 'zod';
 import type { UtcRange } from '../api/http.ts';
 import type { PositionReport, ViolationType } from '../domain/supervision/types.ts';
 import type { StoredVehicle } from '../registry/ports.ts';
@@ -75,6 +76,20 @@ export interface TrackPoint {
   /** Arrived after the watermark had passed it: kept, not judged. */
   readonly late?: boolean;
 }
+
+/** A track point's fields besides its time: one list for the stored item's schema and the API's (which differ in time). */
+export const trackPointFields = {
+  seq: z.number(),
+  lat: z.number(),
+  lon: z.number(),
+  speedKmh: z.number(),
+  headingDeg: z.number().optional(),
+  odometerKm: z.number().optional(),
+  ignition: z.boolean().optional(),
+  alarmFlags: z.number().optional(),
+  driverId: z.string().optional(),
+  late: z.boolean().optional(),
+};
 
 export interface TrackReader {
   /** A vehicle's reports in the range, oldest first. */

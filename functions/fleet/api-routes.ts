@@ -19,15 +19,16 @@ import { evidenceReportV1, violationTypes } from '../contracts/supervision-alert
 import { deviceId as deviceIdSchema } from '../contracts/telemetry.v1.ts';
 import { vehicleCategories } from '../contracts/vehicle.v1.ts';
 import { toShanghaiIso } from '../shared/local-time.ts';
-import type {
-  RegistryReader,
-  StoredViolation,
-  TrackReader,
-  VehicleStateReader,
-  ViolationFilter,
-  ViolationFilterField,
-  ViolationPosition,
-  ViolationReader,
+import {
+  type RegistryReader,
+  type StoredViolation,
+  type TrackReader,
+  trackPointFields,
+  type VehicleStateReader,
+  type ViolationFilter,
+  type ViolationFilterField,
+  type ViolationPosition,
+  type ViolationReader,
 } from './api-ports.ts';
 import { drivingSummary } from './driving-state.ts';
 import { evidenceOf } from './violations.ts';
@@ -114,19 +115,7 @@ export const latestPositionResponse = z.object({
 });
 export type LatestPositionResponse = z.infer<typeof latestPositionResponse>;
 
-export const trackPointResponse = z.object({
-  tsUtc: z.string(),
-  seq: z.number(),
-  lat: z.number(),
-  lon: z.number(),
-  speedKmh: z.number(),
-  headingDeg: z.number().optional(),
-  odometerKm: z.number().optional(),
-  ignition: z.boolean().optional(),
-  alarmFlags: z.number().optional(),
-  driverId: z.string().optional(),
-  late: z.boolean().optional(),
-});
+export const trackPointResponse = z.object({ tsUtc: z.string(), ...trackPointFields });
 export type TrackPointResponse = z.infer<typeof trackPointResponse>;
 
 // ── Cursors ──────────────────────────────────────────────────────────────────────────────────────────────────────

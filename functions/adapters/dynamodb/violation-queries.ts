@@ -9,15 +9,16 @@ import * as z from 'zod';
 import type { UtcRange } from '../../api/http.ts';
 import { violationTypes } from '../../contracts/supervision-alert.v1.ts';
 import type { PositionReport } from '../../domain/supervision/types.ts';
-import type {
-  StoredViolation,
-  StoreKey,
-  TrackPoint,
-  TrackReader,
-  ViolationFilter,
-  ViolationFilterField,
-  ViolationPosition,
-  ViolationReader,
+import {
+  type StoredViolation,
+  type StoreKey,
+  type TrackPoint,
+  type TrackReader,
+  trackPointFields,
+  type ViolationFilter,
+  type ViolationFilterField,
+  type ViolationPosition,
+  type ViolationReader,
 } from '../../fleet/api-ports.ts';
 import type { Page } from './wim-queries.ts';
 
@@ -208,19 +209,7 @@ function violationFromItem(item: Record<string, unknown>): StoredViolation {
 
 /** A Positions item as DynamoDbPositionStore writes it. */
 const trackPointItem = z
-  .object({
-    seq: z.number(),
-    tsMs: z.number(),
-    lat: z.number(),
-    lon: z.number(),
-    speedKmh: z.number(),
-    headingDeg: z.number().optional(),
-    odometerKm: z.number().optional(),
-    ignition: z.boolean().optional(),
-    alarmFlags: z.number().optional(),
-    driverId: z.string().optional(),
-    late: z.boolean().optional(),
-  })
+  .object({ ...trackPointFields, tsMs: z.number() })
   .transform((point): TrackPoint => Object.fromEntries(Object.entries(point).filter(([, value]) => value !== undefined)) as unknown as TrackPoint);
 
 function storeKey(key: Record<string, unknown>): StoreKey {
