@@ -347,9 +347,10 @@ export class QiongjianStack extends Stack {
       callbackUrls: allowedOrigins.map((origin) => `${origin}/`),
     });
     if (!props.jwtIssuer && !Token.isUnresolved(this.region) && this.region.startsWith('cn-')) {
-      Annotations.of(this).addWarningV2(
-        'qiongjian:cognitoInChina',
-        `No jwtIssuer in ${this.region}: the stack creates a Cognito user pool, which not every China region offers; pass the authority's OIDC issuer (-c jwtIssuer=… -c jwtAudience=…), see docs/deploy.md.`,
+      // An error, not a warning: the China regions' documentation lists no Cognito user pools, so the deployment
+      // would fail half-way; better to stop at synth with what to do instead.
+      Annotations.of(this).addError(
+        `No jwtIssuer in ${this.region}: the stack would create a Cognito user pool, which the China regions do not offer; pass the authority's OIDC issuer (-c jwtIssuer=… -c jwtAudience=… -c oidcAuthorizationEndpoint=… -c oidcTokenEndpoint=…), see docs/deploy.md.`,
       );
     }
     this.api = new ConsoleHttpApi(this, 'Api', {

@@ -7,7 +7,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { operationalMetrics } from '../../infra/constructs/dashboard.ts';
@@ -681,6 +681,29 @@ describe('console static site', () => {
     const { template } = synth({ context: { consoleHosting: 'cloudfront' }, stack: { env: { region: 'cn-northwest-1' } } });
     expect(Object.keys(resourcesOfType(template, 'AWS::CloudFront::Distribution'))).toHaveLength(1);
     expect(() => build({ context: { consoleHosting: 'cdn' } })).toThrow(/consoleHosting/);
+  });
+});
+
+describe('console identity in the China regions', () => {
+  const errorsOf = (props: Parameters<typeof synth>[0]) =>
+    Annotations.fromStack(synth(props).stack)
+      .findError('*', Match.anyValue())
+      .map((m) => String(m.entry.data));
+  const external = {
+    jwtIssuer: 'https://idp.jt.hainan.gov.cn/realms/qiongjian',
+    jwtAudience: 'qiongjian-console',
+    oidcAuthorizationEndpoint: 'https://idp.jt.hainan.gov.cn/realms/qiongjian/protocol/openid-connect/auth',
+    oidcTokenEndpoint: 'https://idp.jt.hainan.gov.cn/realms/qiongjian/protocol/openid-connect/token',
+  };
+
+  it.each(['cn-north-1', 'cn-northwest-1'])('refuses to synthesize a Cognito user pool for %s, and names what to pass instead', (region) => {
+    expect(errorsOf({ stack: { env: { region } } })).toEqual([expect.stringMatching(/No jwtIssuer in cn-.*-c jwtIssuer=/)]);
+  });
+
+  it('synthesizes for China with the authority\'s issuer, without any Cognito resource', () => {
+    const { template, stack } = synth({ context: external, stack: { env: { region: 'cn-north-1' } } });
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+    expect(Object.keys(template.toJSON().Resources as Record<string, { Type: string }>).filter((id) => (template.toJSON().Resources[id].Type as string).startsWith('AWS::Cognito::'))).toEqual([]);
   });
 });
 
