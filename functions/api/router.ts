@@ -39,21 +39,19 @@ export function createRouter(routes: readonly ApiRouteSpec[], impls: Readonly<Re
   for (const route of routes) {
     if (!impls[route.operationId]) throw new Error(`no implementation for ${route.operationId} (${route.method} ${route.path})`);
   }
-  const compiled = routes.map((route) => ({ route, segments: route.path.split('/').filter((s) => s !== '') }));
+  const matchRoute = routeMatcher(routes);
 
   return async function handle(request: ApiRequest): Promise<ApiResponse> {
     const method = request.method.toUpperCase();
     const segments = pathSegments(request.path);
     if (!segments) return errorResponse(400, 'invalid_request', 'the path is not valid percent-encoding');
-    const onPath = compiled.map((c) => ({ ...c, params: match(c.segments, segments) })).filter((c) => c.params !== undefined);
-    // A literal segment beats a parameter (as in API Gateway): `/vehicles/import` before `/vehicles/{deviceId}`.
-    onPath.sort((a, b) => literalCount(b.segments) - literalCount(a.segments));
-    if (onPath.length === 0) return errorResponse(404, 'not_found', `no route for ${request.path}`);
-    const found = onPath.find((c) => c.route.method === method);
-    if (!found) {
-      const allow = [...new Set(onPath.map((c) => c.route.method))].join(', ');
+    const matched = matchRoute(method, segments);
+    if (!matched) return errorResponse(404, 'not_found', `no route for ${request.path}`);
+    if ('allow' in matched) {
+      const allow = matched.allow.join(', ');
       return errorResponse(405, 'method_not_allowed', `${method} is not allowed on ${request.path} (allowed: ${allow})`, undefined, { allow });
     }
+    const found = matched;
     const { route } = found;
     const principal = principalOf(request.claims, options.rolesClaim ?? defaultRolesClaim);
     if (!principal) {
@@ -67,7 +65,7 @@ export function createRouter(routes: readonly ApiRouteSpec[], impls: Readonly<Re
       return errorResponse(403, 'forbidden', `${route.operationId} needs one of the roles ${[...route.roles, 'admin'].join(', ')}`);
     }
     try {
-      return await (impls[route.operationId] as RouteImpl)(request, { params: found.params as Record<string, string>, principal });
+      return await (impls[route.operationId] as RouteImpl)(request, { params: found.params, principal });
     } catch (error) {
       if (error instanceof ApiError) return errorResponse(error.statusCode, error.code, error.message, error.details);
       options.logger?.error('request failed', {
@@ -77,6 +75,38 @@ export function createRouter(routes: readonly ApiRouteSpec[], impls: Readonly<Re
       });
       return errorResponse(500, 'internal', 'internal error', request.requestId ? { requestId: request.requestId } : undefined);
     }
+  };
+}
+
+/** What a route table needs to be matched: API Gateway's route key parts. */
+export interface RouteTemplate {
+  readonly method: string;
+  /** Path template, e.g. `/vehicles/{deviceId}`. */
+  readonly path: string;
+}
+
+/** The route for a method and path, with its path parameters; or the methods the path has; or undefined (no path). */
+export type RouteMatch<R> = { readonly route: R; readonly params: Record<string, string> } | { readonly allow: readonly string[] } | undefined;
+
+/**
+ * Matches decoded path segments against a route table the way API Gateway's HTTP API picks a route: same number of
+ * segments, literals equal, `{name}` takes one segment; a literal segment beats a parameter (`/vehicles/import`
+ * before `/vehicles/{deviceId}`). Used by the functions' router and by the local stack's API Gateway emulation.
+ */
+export function routeMatcher<R extends RouteTemplate>(routes: readonly R[]): (method: string, segments: readonly string[]) => RouteMatch<R> {
+  const compiled = routes
+    .map((route) => ({ route, template: route.path.split('/').filter((s) => s !== '') }))
+    .map((c) => ({ ...c, literals: c.template.filter((s) => !s.startsWith('{')).length }));
+  return (method, segments) => {
+    const onPath: Array<{ route: R; params: Record<string, string>; literals: number }> = [];
+    for (const { route, template, literals } of compiled) {
+      const params = match(template, segments);
+      if (params) onPath.push({ route, params, literals });
+    }
+    if (onPath.length === 0) return undefined;
+    onPath.sort((a, b) => b.literals - a.literals);
+    const found = onPath.find((c) => c.route.method === method);
+    return found ? { route: found.route, params: found.params } : { allow: [...new Set(onPath.map((c) => c.route.method))] };
   };
 }
 
@@ -91,8 +121,6 @@ function match(template: readonly string[], segments: readonly string[]): Record
   }
   return params;
 }
-
-const literalCount = (segments: readonly string[]) => segments.filter((s) => !s.startsWith('{')).length;
 
 /** `admin` may do everything; otherwise the caller needs one of the route's roles. */
 export function allowed(callerRoles: ReadonlySet<ConsoleRole>, routeRoles: readonly ConsoleRole[]): boolean {

@@ -10,7 +10,7 @@ import { type ApiFunctionName, apiFunctions, commonEnv } from '../../infra/topol
 import { type ApiLogger, type ApiRequest, type ApiResponse, errorResponse } from '../api/http.ts';
 import { createRouter, defaultRolesClaim, type RouteImpl } from '../api/router.ts';
 import type { Env } from '../shared/aws-client-config.ts';
-import { handlerFromProcessEnv, instrumented, type Powertools, powertoolsFor } from '../shared/powertools.ts';
+import { instrumented, type Powertools, powertoolsFor } from '../shared/powertools.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiHandler = (event: ApiEvent, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -65,9 +65,4 @@ export function createApiHandler(name: ApiFunctionName, env: Env, build: (env: E
     return response;
   };
   return instrumented(serve, tools);
-}
-
-/** The `handler` export of an API module, built from process.env on first use. */
-export function apiHandlerFromProcessEnv(create: (env: Env) => ApiHandler): ApiHandler {
-  return handlerFromProcessEnv(create);
 }

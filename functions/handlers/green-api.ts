@@ -7,7 +7,8 @@ import { documentClientFromEnv } from '../adapters/dynamodb/document-client.ts';
 import { DynamoDbGreenHistoryStore } from '../adapters/dynamodb/green-history-store.ts';
 import { greenRoutes } from '../green/api-routes.ts';
 import { requireEnv, type Env } from '../shared/aws-client-config.ts';
-import { type ApiHandler, apiHandlerFromProcessEnv, createApiHandler } from './api-common.ts';
+import { handlerFromProcessEnv } from '../shared/powertools.ts';
+import { type ApiHandler, createApiHandler } from './api-common.ts';
 
 export function createHandler(env: Env): ApiHandler {
   return createApiHandler('greenApi', env, (env, tools) => {
@@ -17,4 +18,4 @@ export function createHandler(env: Env): ApiHandler {
   });
 }
 
-export const handler: ApiHandler = apiHandlerFromProcessEnv(createHandler);
+export const handler: ApiHandler = handlerFromProcessEnv(createHandler);

@@ -10,7 +10,8 @@ import { IotJsonPublisher, iotDataClientFromEnv } from '../adapters/iot/alert-pu
 import { DynamoDbOverLimitRecordStore, DynamoDbStationDirectory, WimQueries } from '../adapters/dynamodb/wim-queries.ts';
 import { type Env, requireEnv } from '../shared/aws-client-config.ts';
 import { overloadRoutes } from '../wim/api-routes.ts';
-import { type ApiHandler, apiHandlerFromProcessEnv, apiLogger, createApiHandler } from './api-common.ts';
+import { handlerFromProcessEnv } from '../shared/powertools.ts';
+import { type ApiHandler, apiLogger, createApiHandler } from './api-common.ts';
 
 export function createHandler(env: Env): ApiHandler {
   return createApiHandler('overloadApi', env, (env, tools) => {
@@ -33,4 +34,4 @@ export function createHandler(env: Env): ApiHandler {
   });
 }
 
-export const handler: ApiHandler = apiHandlerFromProcessEnv(createHandler);
+export const handler: ApiHandler = handlerFromProcessEnv(createHandler);

@@ -8,7 +8,8 @@ import { documentClientFromEnv } from '../adapters/dynamodb/document-client.ts';
 import { DynamoDbVehicleStore } from '../adapters/dynamodb/vehicle-store.ts';
 import { defaultMaxImportRows, registryRoutes } from '../registry/api-routes.ts';
 import { numberFromEnv, requireEnv, type Env } from '../shared/aws-client-config.ts';
-import { type ApiHandler, apiHandlerFromProcessEnv, apiLogger, createApiHandler } from './api-common.ts';
+import { handlerFromProcessEnv } from '../shared/powertools.ts';
+import { type ApiHandler, apiLogger, createApiHandler } from './api-common.ts';
 
 export const maxImportRowsEnv = 'REGISTRY_MAX_IMPORT_ROWS';
 
@@ -25,4 +26,4 @@ export function createHandler(env: Env): ApiHandler {
   });
 }
 
-export const handler: ApiHandler = apiHandlerFromProcessEnv(createHandler);
+export const handler: ApiHandler = handlerFromProcessEnv(createHandler);

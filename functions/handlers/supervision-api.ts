@@ -10,7 +10,8 @@ import { DynamoDbVehicleStore } from '../adapters/dynamodb/vehicle-store.ts';
 import { ViolationQueries } from '../adapters/dynamodb/violation-queries.ts';
 import { supervisionRoutes } from '../fleet/api-routes.ts';
 import { type Env, requireEnv } from '../shared/aws-client-config.ts';
-import { type ApiHandler, apiHandlerFromProcessEnv, createApiHandler } from './api-common.ts';
+import { handlerFromProcessEnv } from '../shared/powertools.ts';
+import { type ApiHandler, createApiHandler } from './api-common.ts';
 
 export function createHandler(env: Env): ApiHandler {
   return createApiHandler('supervisionApi', env, (env, tools) => {
@@ -30,4 +31,4 @@ export function createHandler(env: Env): ApiHandler {
   });
 }
 
-export const handler: ApiHandler = apiHandlerFromProcessEnv(createHandler);
+export const handler: ApiHandler = handlerFromProcessEnv(createHandler);

@@ -13,7 +13,7 @@
 import * as z from 'zod';
 import { deviceId as deviceIdSchema } from '../contracts/telemetry.v1.ts';
 import { vehicleV1 } from '../contracts/vehicle.v1.ts';
-import { ApiError, type ApiLogger, type ApiRequest, type ApiResponse, errorResponse, jsonResponse, zodDetails } from '../api/http.ts';
+import { ApiError, type ApiLogger, type ApiRequest, type ApiResponse, errorResponse, jsonResponse, parseJsonBody, zodDetails } from '../api/http.ts';
 import type { RouteImpl } from '../api/router.ts';
 import { type ImportFormat, parseVehicleFile } from './import.ts';
 import { defaultPageLimit, InvalidCursorError, maxPageLimit, type VehicleRegistry } from './ports.ts';
@@ -73,7 +73,7 @@ export function registryRoutes(options: RegistryApiOptions): Record<string, Rout
 
     async putVehicle(request, { params, principal }) {
       const id = deviceIdParam(params.deviceId);
-      const body = parseJson(request.body);
+      const body = parseJsonBody(z.unknown(), request.body);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'invalid_vehicle', 'the body must be a vehicle object');
       const given = (body as { deviceId?: unknown }).deviceId;
       if (given !== undefined && given !== id) {
@@ -114,15 +114,6 @@ function parseLimit(text: string | undefined): number {
   const limit = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
   if (Number.isInteger(limit) && limit >= 1 && limit <= maxPageLimit) return limit;
   throw new ApiError(400, 'invalid_request', `limit must be an integer from 1 to ${maxPageLimit}`);
-}
-
-function parseJson(body: string | null | undefined): unknown {
-  if (body === undefined || body === null || body.trim() === '') throw new ApiError(400, 'invalid_request', 'the request has no body');
-  try {
-    return JSON.parse(body);
-  } catch (error) {
-    throw new ApiError(400, 'invalid_request', `the body is not JSON: ${(error as Error).message}`);
-  }
 }
 
 function importFormat(request: ApiRequest): ImportFormat | undefined {

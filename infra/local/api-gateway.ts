@@ -15,6 +15,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { type ApiFunctionName, type ApiRouteSpec, apiFunctions, type ConsoleRole, consoleRoles } from '../topology.ts';
+import { routeMatcher } from '../../functions/api/router.ts';
 import type { HttpRequest, HttpResponse, HttpRouter } from './http-router.ts';
 import { localAccountId } from './names.ts';
 
@@ -27,48 +28,23 @@ export interface MountApiOptions {
   readonly log?: (line: string) => void;
 }
 
-interface CompiledRoute {
+/** One route of one API function, as the emulation dispatches it. */
+interface GatewayRoute {
+  readonly method: string;
+  readonly path: string;
   readonly name: ApiFunctionName;
   readonly route: ApiRouteSpec;
-  readonly segments: readonly string[];
 }
 
 const methods = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH'] as const;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Every route of every API function, compiled once. */
-export function compiledRoutes(): CompiledRoute[] {
+/** Every route of every API function. */
+function gatewayRoutes(): GatewayRoute[] {
   return (Object.entries(apiFunctions) as Array<[ApiFunctionName, { routes: readonly ApiRouteSpec[] }]>).flatMap(([name, spec]) =>
-    spec.routes.map((route) => ({ name, route, segments: route.path.split('/').filter((s) => s !== '') })),
+    spec.routes.map((route) => ({ method: route.method, path: route.path, name, route })),
   );
 }
-
-/** The route API Gateway would pick for a path (literal segments beat parameters), with its path parameters. */
-export function matchRoute(
-  routes: readonly CompiledRoute[],
-  method: string,
-  rawPath: string,
-): { found: CompiledRoute; pathParameters: Record<string, string> } | { allow: string[] } | undefined {
-  const segments = rawPath.split('/').filter((s) => s !== '');
-  const onPath: Array<{ route: CompiledRoute; params: Record<string, string> }> = [];
-  for (const candidate of routes) {
-    if (candidate.segments.length !== segments.length) continue;
-    const params: Record<string, string> = {};
-    let ok = true;
-    candidate.segments.forEach((part, i) => {
-      const value = segments[i] as string;
-      if (part.startsWith('{')) params[part.slice(1, -1)] = safeDecode(value);
-      else if (part !== value) ok = false;
-    });
-    if (ok) onPath.push({ route: candidate, params });
-  }
-  if (onPath.length === 0) return undefined;
-  onPath.sort((a, b) => literals(b.route) - literals(a.route));
-  const hit = onPath.find((c) => c.route.route.method === method);
-  return hit ? { found: hit.route, pathParameters: hit.params } : { allow: [...new Set(onPath.map((c) => c.route.route.method))] };
-}
-
-const literals = (route: CompiledRoute) => route.segments.filter((s) => !s.startsWith('{')).length;
 
 function safeDecode(value: string): string {
   try {
@@ -119,21 +95,20 @@ function sameSecret(given: string, expected: string): boolean {
 
 export function mountApi(router: HttpRouter, invoke: ApiInvoker, options: MountApiOptions): void {
   const prefix = (options.prefix ?? '/api').replace(/\/+$/, '');
-  const routes = compiledRoutes();
+  const matchRoute = routeMatcher(gatewayRoutes());
   const handle = async (request: HttpRequest): Promise<HttpResponse> => {
     const requestId = randomUUID();
     const rawPath = `/${request.rawSubPath}`;
-    const matched = matchRoute(routes, request.method, rawPath);
-    // API Gateway answers unknown routes itself, before the authorizer: 404 `{"message":"Not Found"}`.
-    if (!matched) return gatewayResponse(404, 'Not Found', requestId);
-    if (!('found' in matched)) return gatewayResponse(404, 'Not Found', requestId);
+    const matched = matchRoute(request.method, rawPath.split('/').filter((s) => s !== '').map(safeDecode));
+    // API Gateway answers unknown routes (and methods a path lacks) itself, before the authorizer: 404 `{"message":"Not Found"}`.
+    if (!matched || 'allow' in matched) return gatewayResponse(404, 'Not Found', requestId);
     const token = bearerToken(headerValue(request.headers.authorization));
     const claims = token === undefined ? undefined : devTokenClaims(token, options.devToken);
     if (!claims) return gatewayResponse(401, 'Unauthorized', requestId, { 'www-authenticate': 'Bearer' });
-    const event = httpApiEvent(request, rawPath, matched.found.route, matched.pathParameters, claims, requestId);
+    const event = httpApiEvent(request, rawPath, matched.route.route, matched.params, claims, requestId);
     let result: unknown;
     try {
-      result = await invoke(matched.found.name, event);
+      result = await invoke(matched.route.name, event);
     } catch (error) {
       options.log?.(`API: ${event.routeKey} failed: ${(error as Error).message}`);
       return gatewayResponse(500, 'Internal Server Error', requestId);

@@ -50,6 +50,7 @@ import {
   unionOf,
 } from './broker.ts';
 import { openApiDocument } from '../../functions/api/openapi.ts';
+import { rolesFrom } from '../../functions/api/router.ts';
 import { createTables, startDynalite } from './dynamodb.ts';
 import { HttpRouter } from './http-router.ts';
 import { addHealthRoute, addIotDataRoutes } from './iot-data-shim.ts';
@@ -280,7 +281,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (!clientId.startsWith(consoleClientPrefix)) return undefined;
         const claims = password === undefined ? undefined : devTokenClaims(password, devToken);
         if (!claims) return 'a console client must send a development token as its password';
-        consoleRoleOf.set(clientId, claims['cognito:groups']?.replace(/^\[|\]$/g, '') as ConsoleRole);
+        // A development token carries exactly one role (see devTokenClaims).
+        const [role] = rolesFrom(claims['cognito:groups']);
+        if (role) consoleRoleOf.set(clientId, role);
         return undefined;
       },
       log,
