@@ -4,7 +4,7 @@
  * with zod, and time ranges. No AWS types here: functions/handlers/api-common.ts translates API Gateway HTTP API
  * (payload v2) events. Documented in docs/api.md.
  */
-import type * as z from 'zod';
+import * as z from 'zod';
 
 export interface ApiRequest {
   readonly method: string;
@@ -92,6 +92,14 @@ export function parseJsonBody<S extends z.ZodType>(schema: S, body: string | nul
 
 export const defaultPageLimit = 50;
 export const maxPageLimit = 1000;
+
+/** The `limit` query parameter of a listing: an integer from 1 to `maxLimit`, `defaultLimit` when absent. */
+export function pageLimitQuery(defaultLimit = defaultPageLimit, maxLimit = maxPageLimit) {
+  return z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit);
+}
+
+/** The `from` / `to` query parameters of a time range, checked by utcRange (which knows the route's limits). */
+export const timeRangeQuery = { from: z.string().optional(), to: z.string().optional() };
 
 /**
  * A cursor is the store's position (e.g. DynamoDB's LastEvaluatedKey plus whatever the route needs), as base64url

@@ -13,7 +13,7 @@
  * registry described it when the violation was raised), plus its id and status.
  */
 import * as z from 'zod';
-import { ApiError, decodeCursor, encodeCursor, jsonResponse, pageBody, parseQuery, type UtcRange, utcRange } from '../api/http.ts';
+import { ApiError, decodeCursor, encodeCursor, jsonResponse, pageBody, pageLimitQuery, parseQuery, timeRangeQuery, type UtcRange, utcRange } from '../api/http.ts';
 import type { RouteImpl } from '../api/router.ts';
 import { evidenceReportV1, violationTypes } from '../contracts/supervision-alert.v1.ts';
 import { deviceId as deviceIdSchema } from '../contracts/telemetry.v1.ts';
@@ -48,8 +48,8 @@ export const trackRangeLimits = { defaultSpanMs: 2 * hourMs, maxSpanMs: 7 * dayM
 
 // ── Queries ──────────────────────────────────────────────────────────────────────────────────────────────────────
 
-const limit = (defaultLimit: number, maxLimit: number) => z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit);
-const range = { from: z.string().optional(), to: z.string().optional() };
+const limit = pageLimitQuery;
+const range = timeRangeQuery;
 const cursor = z.string().min(1).optional();
 
 const filterFields = ['deviceId', 'operator', 'category', 'type'] as const satisfies readonly ViolationFilterField[];

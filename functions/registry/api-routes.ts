@@ -13,7 +13,7 @@
 import * as z from 'zod';
 import { deviceId as deviceIdSchema } from '../contracts/telemetry.v1.ts';
 import { vehicleV1 } from '../contracts/vehicle.v1.ts';
-import { ApiError, type ApiLogger, type ApiRequest, type ApiResponse, errorResponse, jsonResponse, parseJsonBody, zodDetails } from '../api/http.ts';
+import { ApiError, type ApiLogger, type ApiRequest, type ApiResponse, errorResponse, jsonResponse, pageLimitQuery, parseJsonBody, zodDetails } from '../api/http.ts';
 import type { RouteImpl } from '../api/router.ts';
 import { type ImportFormat, parseVehicleFile } from './import.ts';
 import { defaultPageLimit, InvalidCursorError, maxPageLimit, type VehicleRegistry } from './ports.ts';
@@ -34,7 +34,7 @@ export const defaultMaxImportRows = 5000;
 export const listVehiclesQuery = z.object({
   operator: z.string().min(1).optional().describe('one operator’s vehicles (not with plate)'),
   plate: z.string().min(1).optional().describe('vehicles with this plate, any colour; all at once, no cursor'),
-  limit: z.coerce.number().int().min(1).max(maxPageLimit).default(defaultPageLimit),
+  limit: pageLimitQuery(defaultPageLimit, maxPageLimit),
   cursor: z.string().optional(),
 });
 

@@ -11,7 +11,7 @@
  *   GET  /overload/offenders?from=&to=&minAlerts=&limit=   plates alerted repeatedly
  */
 import * as z from 'zod';
-import { ApiError, type ApiLogger, decodeCursor, defaultPageLimit, encodeCursor, jsonResponse, maxPageLimit, pageBody, parseJsonBody, parseQuery, utcRange } from '../api/http.ts';
+import { ApiError, type ApiLogger, decodeCursor, encodeCursor, jsonResponse, pageBody, pageLimitQuery, parseJsonBody, parseQuery, timeRangeQuery, utcRange } from '../api/http.ts';
 import type { RouteImpl } from '../api/router.ts';
 import { type OverloadAcknowledgementMessageV1, type OverloadAcknowledgementV1, overloadAcknowledgementRequestV1 } from '../contracts/overload-acknowledgement.v1.ts';
 import { overloadAlertV1 } from '../contracts/overload-alert.v1.ts';
@@ -67,8 +67,8 @@ function isLocalDate(text: string): boolean {
 }
 
 const localDate = z.string().refine(isLocalDate, 'a date YYYY-MM-DD (Asia/Shanghai)');
-const limit = z.coerce.number().int().min(1).max(maxPageLimit).default(defaultPageLimit);
-const range = { from: z.string().optional(), to: z.string().optional() };
+const limit = pageLimitQuery();
+const range = timeRangeQuery;
 
 export const listAlertsQuery = z.object({
   stationId: z.string().regex(stationIdPattern, 'a station id').optional(),
@@ -84,7 +84,7 @@ export const stationRecordsQuery = z.object({ ...range, limit, cursor: z.string(
 export const offendersQuery = z.object({
   ...range,
   minAlerts: z.coerce.number().int().min(1).max(10_000).default(2),
-  limit: z.coerce.number().int().min(1).max(maxPageLimit).default(50),
+  limit: pageLimitQuery(50),
 });
 
 const storePosition = z.record(z.string(), z.unknown());
