@@ -9,24 +9,22 @@
  * page's own code.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Server } from 'node:http';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, requireChromium, skipBrowserTests } from '../support/chromium.ts';
 import { mountConsoleSite } from '../../infra/local/console-site.ts';
 import { HttpRouter } from '../../infra/local/http-router.ts';
 import { closeServer, listen } from '../../infra/local/listen.ts';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = !existsSync(chromiumPath) && process.env.QJ_SKIP_BROWSER_TESTS === '1';
 
 const clientId = 'qiongjian-console';
 const base64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
 /** An unsigned JWT: the page never verifies tokens (the API Gateway authorizer does), it only reads the claims. */
 const idToken = (claims: Record<string, unknown>) => `${base64url(JSON.stringify({ alg: 'RS256', kid: 'k1' }))}.${base64url(JSON.stringify(claims))}.c2ln`;
 
-describe.skipIf(skip)('console sign-in with OIDC (authorization code + PKCE)', () => {
+describe.skipIf(skipBrowserTests)('console sign-in with OIDC (authorization code + PKCE)', () => {
   let server: Server;
   let origin: string;
   let browser: Browser;
@@ -37,7 +35,7 @@ describe.skipIf(skip)('console sign-in with OIDC (authorization code + PKCE)', (
   const token = idToken({ sub: 'officer-7', name: '王警官', 'cognito:groups': ['enforcement'], exp: Math.floor(Date.now() / 1000) + 3600, aud: clientId });
 
   beforeAll(async () => {
-    if (!existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: run \`apt-get install -y chromium\`, or set QJ_SKIP_BROWSER_TESTS=1`);
+    requireChromium();
     const router = new HttpRouter();
     mountConsoleSite(router, {
       siteDir: resolve(import.meta.dirname, '../../infra/console/site'),
@@ -72,10 +70,7 @@ describe.skipIf(skip)('console sign-in with OIDC (authorization code + PKCE)', (
     });
     server = router.createServer();
     origin = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1', 'HTTP_PORT')}`;
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

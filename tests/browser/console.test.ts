@@ -7,12 +7,12 @@
  *
  * Needs /usr/bin/chromium (`apt-get install -y chromium`) or CHROMIUM_PATH; QJ_SKIP_BROWSER_TESTS=1 skips the suite.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { connectAsync } from 'mqtt';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, requireChromium, skipBrowserTests } from '../support/chromium.ts';
 import { documentClient } from '../../functions/adapters/dynamodb/document-client.ts';
 import { DynamoDbVehicleStore } from '../../functions/adapters/dynamodb/vehicle-store.ts';
 import { DynamoDbWimConfigStore } from '../../functions/adapters/dynamodb/wim-config-store.ts';
@@ -25,10 +25,6 @@ import { publishRecords } from '../../devices/simulator/scripted.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { sixAxleRecord } from '../support/wim-records.ts';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(chromiumPath);
-const skip = !haveChromium && process.env.QJ_SKIP_BROWSER_TESTS === '1';
-if (skip) console.warn(`[browser tests] skipped: no Chromium at ${chromiumPath} and QJ_SKIP_BROWSER_TESTS=1`);
 
 const artifacts = resolve(import.meta.dirname, '../../test-artifacts');
 const station = 'hn-console-k7';
@@ -88,7 +84,7 @@ function reportsOf(d: (typeof fleet)[number], startMs: number): TelemetryReportV
   }));
 }
 
-describe.skipIf(skip)('the console in Chromium', () => {
+describe.skipIf(skipBrowserTests)('the console in Chromium', () => {
   let stack: LocalStack;
   let browser: Browser;
   let context: BrowserContext;
@@ -101,9 +97,7 @@ describe.skipIf(skip)('the console in Chromium', () => {
   };
 
   beforeAll(async () => {
-    if (!haveChromium) {
-      throw new Error(`Chromium not found at ${chromiumPath}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH), or set QJ_SKIP_BROWSER_TESTS=1 to skip the browser tests`);
-    }
+    requireChromium();
     stack = await startLocalStack({
       mqttPort: 0,
       dynamodbPort: 0,
@@ -129,10 +123,7 @@ describe.skipIf(skip)('the console in Chromium', () => {
     await stack.runScheduled('fleetSweep');
     await stack.runScheduled('greenSnapshot');
 
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Europe/London' });
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
